@@ -1,0 +1,41 @@
+"""The student release: nbgrader's generate_assignment from solutions/ into course/."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .config import assignments, nbgrader_config
+
+
+class ReleaseError(RuntimeError):
+    pass
+
+
+def release(names: list[str] | None = None, dest: Path | None = None, db_url: str | None = None) -> list[Path]:
+    """Write the student version of each assignment (all by default) into course/ or ``dest``.
+
+    Returns the released notebook paths. Raises ReleaseError naming the assignment and nbgrader's message.
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    known = assignments()
+    names = names or known
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ReleaseError(f"no assignment named {', '.join(unknown)} in solutions/ (known: {', '.join(known)})")
+    overrides = {}
+    if dest is not None:
+        overrides["release_directory"] = str(Path(dest).resolve())
+    if db_url is not None:
+        overrides["db_url"] = db_url
+    api = NbGraderAPI(config=nbgrader_config(**overrides))
+    api.log.setLevel(logging.ERROR)
+    out = []
+    for name in names:
+        result = api.generate_assignment(name, force=True, create=True)
+        if not result["success"]:
+            raise ReleaseError(f"releasing {name} failed:\n{result['error']}\n{result['log']}")
+        released = Path(api.coursedir.format_path(api.coursedir.release_directory, ".", name))
+        out.extend(sorted(released.glob("*.ipynb")))
+    return out

@@ -1,0 +1,1 @@
+WRONG_ANSWERS = {"f": ["def f(x):\n    return x + 2\n"]}

@@ -1,0 +1,43 @@
+"""tinygrad_ref: a small PyTorch-shaped deep-learning framework on NumPy (CuPy for device="cuda").
+
+    import tinygrad_ref as tg
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad            # tensor([2., 4., 6.])
+
+Read in this order: autograd.py (Function and the backward engine), ops.py (every op), tensor.py.
+"""
+
+from . import backend
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad
+from .backend import available_devices
+from .gradcheck import GradcheckError, gradcheck
+from .graph import TracedGraph, draw, nodes, to_dot, trace
+from .tensor import (
+    Tensor,
+    arange,
+    cat,
+    full,
+    get_rng,
+    manual_seed,
+    maximum,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    stack,
+    tensor,
+    where,
+    zeros,
+    zeros_like,
+)
+
+from . import data, nn, optim  # noqa: E402,I001  (they import Tensor and Function from above)
+
+__all__ = [
+    "Function", "GradcheckError", "Tensor", "TracedGraph", "arange", "available_devices", "backend", "cat",
+    "data", "draw", "enable_grad", "full", "get_rng", "gradcheck", "is_grad_enabled", "manual_seed",
+    "maximum", "nn", "no_grad", "nodes", "ones", "ones_like", "optim", "rand", "randn", "stack", "tensor",
+    "to_dot", "trace", "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,89 @@
+"""Array backends: NumPy for ``device="cpu"``, CuPy for ``device="cuda"``.
+
+This is the only module that knows CuPy exists. CuPy is imported lazily, the first time a CUDA tensor is
+asked for, so ``import tinygrad_ref`` never needs a GPU. Everything else asks this module for the array
+module of a device (``xp_for``) or of an array (``xp_of``); NumPy and CuPy share one API, so an op written
+with ``xp`` runs on both.
+"""
+
+import numpy as np
+
+DEVICES = ("cpu", "cuda")
+_cupy = None  # the cupy module once loaded; see _load_cupy
+
+
+def _load_cupy():
+    """Import CuPy and check that a GPU is visible; raise a RuntimeError that says how to fix it."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+
+            if cupy.cuda.runtime.getDeviceCount() < 1:
+                raise RuntimeError("CuPy sees no GPU")
+        except Exception as e:
+            raise RuntimeError(
+                f'device="cuda" needs CuPy and an NVIDIA GPU, but they are not usable here ({e}). '
+                'To fix it, on a machine with an NVIDIA GPU run `pip install cupy-cuda12x`; '
+                'otherwise use device="cpu".'
+            ) from None
+        _cupy = cupy
+    return _cupy
+
+
+def available_devices():
+    """``["cpu"]``, plus ``"cuda"`` when CuPy and a GPU are usable."""
+    try:
+        _load_cupy()
+        return ["cpu", "cuda"]
+    except RuntimeError:
+        return ["cpu"]
+
+
+def check_device(device):
+    """Return the device name, raising a clear error for unknown names or a missing GPU."""
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; tinygrad_ref knows the devices {list(DEVICES)}")
+    if device == "cuda":
+        _load_cupy()
+    return device
+
+
+def xp_for(device):
+    """The array module (numpy or cupy) for a device name."""
+    return np if check_device(device) == "cpu" else _cupy
+
+
+def is_cuda_array(array):
+    return type(array).__module__.startswith("cupy")
+
+
+def device_of(array):
+    return "cuda" if is_cuda_array(array) else "cpu"
+
+
+def xp_of(array):
+    """The array module (numpy or cupy) that owns ``array``."""
+    return _cupy if is_cuda_array(array) else np
+
+
+def to_numpy(array):
+    """A NumPy array with the values of ``array`` (no copy for NumPy arrays)."""
+    return array.get() if is_cuda_array(array) else np.asarray(array)
+
+
+def to_device(array, device, dtype=None, copy=False):
+    """``array`` (NumPy, CuPy, list or scalar) as an array of ``device``; copied if ``copy`` or needed."""
+    if check_device(device) == "cpu":
+        return (np.array if copy else np.asarray)(to_numpy(array), dtype=dtype)
+    return (_cupy.array if copy else _cupy.asarray)(array, dtype=dtype)
+
+
+def scatter_add(out, index, values):
+    """``out[index] += values`` where repeated indices add up (np.add.at; cupyx.scatter_add on GPU)."""
+    if is_cuda_array(out):
+        import cupyx
+
+        cupyx.scatter_add(out, index, values)
+    else:
+        np.add.at(out, index, values)

@@ -1,0 +1,398 @@
+"""``Tensor``: an array (NumPy or CuPy) plus what autograd needs; creation functions; the random generator.
+
+Every method that computes something calls ``SomeOp.apply`` from ops.py, which records the graph.
+"""
+
+import numpy as np
+
+from . import autograd, backend, ops
+from .autograd import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (re-exported)
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seed the one global generator used by rand/randn, nn.init, dropout and DataLoader shuffling."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def get_rng():
+    """The global ``np.random.Generator`` (call it each time: ``manual_seed`` replaces it)."""
+    return _rng
+
+
+rng = get_rng  # both names are in use
+
+
+def _default_dtype(array):
+    """torch's defaults for Python data: floats -> float32, ints -> int64."""
+    return {"f": np.float32, "i": np.int64, "u": np.int64}.get(array.dtype.kind, array.dtype)
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it and backpropagate through them.
+
+    ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is a number, a (nested)
+    list, a NumPy/CuPy array or a Tensor, always copied. Python floats become float32 and ints int64
+    (like torch); NumPy arrays keep their dtype unless ``dtype`` ("float64", np.float32, ...) is given.
+    ``device`` is "cpu" or "cuda" (default: where ``data`` is, so "cpu" for Python and NumPy data).
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_fn", "_ctx", "_parents", "_attrs", "_retains_grad",
+                 "__weakref__")
+    __hash__ = object.__hash__  # == is elementwise, but tensors can still be dict keys and set members
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if device is None:
+            device = backend.device_of(data)
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+        elif not hasattr(data, "dtype"):
+            data = np.asarray(data)
+            dtype = _default_dtype(data)
+        self.data = backend.to_device(data, device, dtype, copy=True)
+        self.grad, self._fn, self._ctx, self._parents, self._attrs, self._retains_grad = (
+            None, None, None, (), None, False)
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _make(cls, data, requires_grad):
+        """Wrap an array without copying or checks (used by ops and creation functions)."""
+        t = object.__new__(Tensor)
+        t.data, t.grad, t._requires_grad, t._fn, t._ctx, t._parents, t._attrs, t._retains_grad = (
+            data, None, requires_grad, None, None, (), None, False)
+        return t
+
+    # ------------------------------------------------------------ properties and conversion
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        if flag and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, but this one is {self.data.dtype}; "
+                "make it float first, e.g. Tensor(data, dtype='float32', requires_grad=True) or x.float()"
+            )
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, flag=True):
+        self.requires_grad = flag
+        return self
+
+    shape = property(lambda self: tuple(self.data.shape))
+    dtype = property(lambda self: self.data.dtype, doc="a NumPy dtype")
+    ndim = property(lambda self: self.data.ndim)
+    device = property(lambda self: backend.device_of(self.data), doc='"cpu" or "cuda"')
+    op = property(lambda self: self._fn.__name__ if self._fn is not None else None,
+                  doc="name of the Function that made this tensor; None for a leaf")
+    parents = property(lambda self: tuple(self._parents), doc="the input tensors of that Function")
+    is_leaf = property(lambda self: self._fn is None)
+    T = property(lambda self: self.permute(*reversed(range(self.ndim))), doc="all axes reversed")
+
+    def numel(self):
+        return int(self.data.size)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def numpy(self):
+        """The values as a NumPy array (shares memory on the CPU; copied from a GPU)."""
+        return backend.to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.numpy() if dtype is None else self.numpy().astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with exactly one element, but this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    __float__ = lambda self: float(self.item())
+    __int__ = lambda self: int(self.item())
+    __bool__ = lambda self: bool(self.item())
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(", precision=4)
+        extras = [] if self.dtype in (np.float32, np.int64, np.bool_) else [f"dtype={self.dtype}"]
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self._fn is not None:
+            extras.append(f"op={self.op}")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    def detach(self):
+        """The same data, cut from the graph (no copy)."""
+        return Tensor._make(self.data, False)
+
+    def astype(self, dtype):
+        dtype = np.dtype(dtype)
+        return self if dtype == self.dtype else ops.Cast.apply(self, dtype=dtype)
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    def long(self):
+        return self.astype(np.int64)
+
+    def to(self, device_or_dtype):
+        """``.to("cuda")``/``.to("cpu")`` moves the data; ``.to("float64")``/``.to(np.float32)`` casts.
+        Both are ops, so gradients flow back through them."""
+        if isinstance(device_or_dtype, str) and device_or_dtype in backend.DEVICES:
+            backend.check_device(device_or_dtype)
+            return self if device_or_dtype == self.device else ops.ToDevice.apply(self, device=device_or_dtype)
+        if isinstance(device_or_dtype, str) and device_or_dtype.startswith("cuda"):
+            backend.check_device(device_or_dtype)  # unknown device: say so (not "unknown dtype")
+        return self.astype(device_or_dtype)
+
+    # ------------------------------------------------------------ autograd
+
+    def backward(self, grad=None, retain_graph=False):
+        """Backpropagate from this tensor: add d(self)/d(leaf) (times ``grad``) to every leaf's ``.grad``.
+        Needs ``grad`` unless self has one element. Frees the graph's saved arrays unless ``retain_graph``."""
+        autograd.backward(self, grad, retain_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
+        self._retains_grad = True
+
+    def draw(self, **kwargs):
+        """Draw the graph that produced this tensor with matplotlib (see graph.draw)."""
+        from . import graph
+
+        return graph.draw(self, **kwargs)
+
+    def to_dot(self):
+        """The graph that produced this tensor as Graphviz DOT source (see graph.to_dot)."""
+        from . import graph
+
+        return graph.to_dot(self)
+
+    # ------------------------------------------------------------ operators
+
+    def __add__(self, other):
+        return ops.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return ops.Add.apply(other, self)
+
+    def __sub__(self, other):
+        return ops.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return ops.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return ops.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return ops.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return ops.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.Div.apply(other, self)
+
+    def __pow__(self, other):
+        return ops.Pow.apply(self, other)
+
+    def __rpow__(self, other):
+        return ops.Pow.apply(other, self)
+
+    def __matmul__(self, other):
+        return ops.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.MatMul.apply(other, self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __lt__(self, other):
+        return ops.Compare.apply(self, other, op="lt")
+
+    def __le__(self, other):
+        return ops.Compare.apply(self, other, op="le")
+
+    def __gt__(self, other):
+        return ops.Compare.apply(self, other, op="gt")
+
+    def __ge__(self, other):
+        return ops.Compare.apply(self, other, op="ge")
+
+    def __eq__(self, other):
+        return False if other is None else ops.Compare.apply(self, other, op="eq")
+
+    def __ne__(self, other):
+        return True if other is None else ops.Compare.apply(self, other, op="ne")
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor):  # an index tensor is an input of the op (see ops.Getitem)
+            return ops.Getitem.apply(self, index)
+        if isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return ops.Getitem.apply(self, index=index)
+
+    # ------------------------------------------------------------ methods
+
+    def sum(self, axis=None, keepdims=False):
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Largest value over ``axis`` (like torch.amax: ties share the gradient evenly)."""
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return ops.Argmax.apply(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return ops.Reshape.apply(self, shape=shape)
+
+    def flatten(self, start_dim=0):
+        return self.reshape(*self.shape[:start_dim], -1)
+
+    def unsqueeze(self, dim):
+        dim = dim % (self.ndim + 1)
+        return self.reshape(*self.shape[:dim], 1, *self.shape[dim:])
+
+    def squeeze(self, dim=None):
+        keep = [n for i, n in enumerate(self.shape) if n != 1 or (dim is not None and i != dim % self.ndim)]
+        return self.reshape(*keep)
+
+    def permute(self, *dims):
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return ops.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return self.permute(*dims)
+
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        return ops.Sqrt.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def relu(self):
+        return ops.Relu.apply(self)
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    __abs__ = abs
+
+    def clip(self, min=None, max=None):
+        return ops.Clip.apply(self, min=min, max=max)
+
+    clamp = clip
+
+
+# ---------------------------------------------------------------- creation functions
+
+
+def tensor(data, requires_grad=False, dtype=None, device=None):
+    """Same as ``Tensor(data, ...)``."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def _new(array, requires_grad, device):
+    t = Tensor._make(backend.to_device(array, device), False)
+    t.requires_grad = requires_grad
+    return t
+
+
+def _shape(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def zeros(*shape, dtype="float32", device="cpu", requires_grad=False):
+    return _new(np.zeros(_shape(shape), dtype), requires_grad, device)
+
+
+def ones(*shape, dtype="float32", device="cpu", requires_grad=False):
+    return _new(np.ones(_shape(shape), dtype), requires_grad, device)
+
+
+def full(shape, value, dtype="float32", device="cpu", requires_grad=False):
+    return _new(np.full(shape, value, dtype), requires_grad, device)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def rand(*shape, dtype="float32", device="cpu", requires_grad=False):
+    """Uniform on [0, 1), drawn from the global generator (on the CPU, so every device gets the same values)."""
+    return _new(_rng.random(_shape(shape), dtype=np.dtype(dtype)), requires_grad, device)
+
+
+def randn(*shape, dtype="float32", device="cpu", requires_grad=False):
+    """Standard normal, drawn from the global generator."""
+    return _new(_rng.standard_normal(_shape(shape), dtype=np.dtype(dtype)), requires_grad, device)
+
+
+def arange(start, stop=None, step=1, dtype=None, device="cpu", requires_grad=False):
+    """Like torch.arange: int64 for integer arguments, float32 otherwise."""
+    array = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    return _new(array.astype(dtype or _default_dtype(array)), requires_grad, device)
+
+
+def stack(tensors, axis=0):
+    return ops.Stack.apply(*tensors, axis=axis)
+
+
+def cat(tensors, axis=0):
+    return ops.Cat.apply(*tensors, axis=axis)
+
+
+def where(condition, x, y):
+    """``x`` where ``condition`` is true, else ``y`` (numbers allowed for x and y)."""
+    return ops.Where.apply(condition, x, y)
+
+
+def maximum(x, y):
+    """Elementwise max; at ties each input gets half the gradient (like torch.maximum)."""
+    return ops.Maximum.apply(x, y)
