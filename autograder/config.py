@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets.config import Config
@@ -20,9 +21,12 @@ if _bin not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
 
 
-def assignments() -> list[str]:
+def assignments(solutions: Path = SOLUTIONS) -> list[str]:
     """Every assignment folder in solutions/, in course order (NN-name)."""
-    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").exists())
+    if not Path(solutions).is_dir():
+        return []
+    return sorted(p.name for p in Path(solutions).iterdir()
+                  if p.is_dir() and (p / f"{p.name}.ipynb").exists())
 
 
 def notebook_path(assignment: str, root: Path = SOLUTIONS) -> Path:
@@ -38,3 +42,75 @@ def nbgrader_config(**overrides: str) -> Config:
         config.CourseDirectory[key] = value
     os.makedirs(GRADING, exist_ok=True)
     return config
+
+
+@dataclass(frozen=True)
+class Course:
+    """The folders of one course: the repository's by default; tests use a small fixture course.
+
+    ``grading`` is the trusted workspace (submissions, results, gradebook); nothing under it is ever
+    visible to student code.
+    """
+
+    solutions: Path = SOLUTIONS
+    release: Path = COURSE
+    grading: Path = GRADING
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def submitted(self) -> Path:
+        return self.grading / "submitted"
+
+    @property
+    def autograded(self) -> Path:
+        return self.grading / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.grading / "feedback"
+
+    @property
+    def results(self) -> Path:
+        return self.grading / "results"
+
+    @property
+    def cache(self) -> Path:
+        return self.grading / "cache"
+
+    @property
+    def exports(self) -> Path:
+        return self.grading / "export"
+
+    @property
+    def reports(self) -> Path:
+        return self.grading / "report"
+
+    @property
+    def db_path(self) -> Path:
+        return self.grading / "gradebook.db"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+    def assignments(self) -> list[str]:
+        return assignments(self.solutions)
+
+    def source_notebooks(self, assignment: str) -> list[Path]:
+        """The instructor notebooks of an assignment (usually one, named like the folder)."""
+        return sorted(p for p in (self.solutions / assignment).glob("*.ipynb"))
+
+    def students(self) -> list[str]:
+        if not self.submitted.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted.iterdir() if p.is_dir())
+
+    def nbgrader_config(self) -> Config:
+        """nbgrader's Config pointing at this course's folders and gradebook."""
+        self.grading.mkdir(parents=True, exist_ok=True)
+        return nbgrader_config(
+            root=str(self.solutions.parent), source_directory=str(self.solutions),
+            release_directory=str(self.release), submitted_directory=str(self.submitted),
+            autograded_directory=str(self.autograded), feedback_directory=str(self.feedback),
+            solution_directory=str(self.grading / "solution"),
+            source_with_tests_directory=str(self.grading / "source_with_tests"), db_url=self.db_url)

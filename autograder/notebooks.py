@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -73,3 +74,66 @@ def exercises(nb) -> dict[str, dict]:
             if name:
                 found[name]["tests"].append(cell)
     return found
+
+
+def is_manual(cell) -> bool:
+    """A cell graded by hand in formgrader (a written answer): graded and a solution cell."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and bool(meta.get("solution"))
+
+
+def points(cell) -> float:
+    try:
+        return float(nbgrader_meta(cell).get("points", 0) or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(str(s) for s in source)
+    return source if isinstance(source, str) else ""
+
+
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
+
+
+def rebuild(source_nb, student_nb) -> tuple[nbformat.NotebookNode, dict[str, str], list[str]]:
+    """The notebook to grade: the instructor's source with only the student's answers put in.
+
+    Every cell, its order, metadata, points and the kernelspec come from ``source_nb`` (the solution
+    notebook, with its hidden tests). Each solution (answer) cell's source is replaced by the source of
+    the student's cell with the same grade_id and cell type, or by the release stub when the student's
+    notebook has none. Nothing else of the student's notebook is used, so deleted, edited, moved or
+    re-labelled test cells, changed points or a changed kernelspec change nothing.
+
+    Returns the rebuilt notebook, the student's answers by grade_id, and notes on missing answers.
+    """
+    answers: dict[str, tuple[str, str]] = {}
+    for cell in (student_nb or {}).get("cells", []) or []:
+        try:
+            meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
+            gid = meta.get("grade_id")
+            if meta.get("solution") and isinstance(gid, str) and gid not in answers:
+                answers[gid] = (str(cell.get("cell_type")), _source(cell))
+        except AttributeError:
+            continue
+    nb = nbformat.from_dict(json.loads(json.dumps(source_nb)))
+    taken, notes = {}, []
+    for cell in nb.cells:
+        cell.pop("outputs", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        if not is_solution(cell):
+            continue
+        gid = grade_id(cell)
+        kind, text = answers.get(gid, (None, None))
+        if kind == cell.cell_type:
+            cell.source = text
+        else:
+            cell.source = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
+            notes.append(f"answer cell {gid} is missing from the submitted notebook; graded as left blank")
+        taken[gid] = cell.source
+    return nb, taken, notes

@@ -5,31 +5,38 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .config import assignments, nbgrader_config
+from .config import Course, assignments, nbgrader_config
 
 
 class ReleaseError(RuntimeError):
     pass
 
 
-def release(names: list[str] | None = None, dest: Path | None = None, db_url: str | None = None) -> list[Path]:
+def release(names: list[str] | None = None, dest: Path | None = None, db_url: str | None = None,
+            course: Course | None = None) -> list[Path]:
     """Write the student version of each assignment (all by default) into course/ or ``dest``.
 
     Returns the released notebook paths. Raises ReleaseError naming the assignment and nbgrader's message.
+    With ``course`` the sources, release folder and gradebook are that course's (``dest``/``db_url`` still
+    override them).
     """
     from nbgrader.apps import NbGraderAPI
 
-    known = assignments()
+    known = course.assignments() if course else assignments()
     names = names or known
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ReleaseError(f"no assignment named {', '.join(unknown)} in solutions/ (known: {', '.join(known)})")
-    overrides = {}
+        where = course.solutions if course else "solutions/"
+        raise ReleaseError(f"no assignment named {', '.join(unknown)} in {where} (known: {', '.join(known)})")
+    if course is not None:
+        config = course.nbgrader_config()
+    else:
+        config = nbgrader_config()
     if dest is not None:
-        overrides["release_directory"] = str(Path(dest).resolve())
+        config.CourseDirectory.release_directory = str(Path(dest).resolve())
     if db_url is not None:
-        overrides["db_url"] = db_url
-    api = NbGraderAPI(config=nbgrader_config(**overrides))
+        config.CourseDirectory.db_url = db_url
+    api = NbGraderAPI(config=config)
     api.log.setLevel(logging.ERROR)
     out = []
     for name in names:

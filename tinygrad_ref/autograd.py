@@ -107,8 +107,12 @@ class Function:
 
 def _constants_to_tensors(inputs, Tensor):
     """Python numbers and arrays become constant tensors with the dtype of the tensor inputs, so that
-    ``x * 2.0`` stays float32 (like torch: a Python scalar never changes a tensor's dtype)."""
+    ``x * 2.0`` stays float32 (like torch: a Python scalar never changes a float tensor's dtype, and an
+    integer tensor with a Python float gives float32)."""
     tensors = [x for x in inputs if isinstance(x, Tensor)]
+    if any(type(x) is float for x in inputs) and all(t.dtype.kind in "biu" for t in tensors):
+        inputs = [x.float() if isinstance(x, Tensor) else x for x in inputs]
+        tensors = [x for x in inputs if isinstance(x, Tensor)]
     like = next((t for t in tensors if t.dtype.kind == "f"), tensors[0] if tensors else None)
     device = like.device if like is not None else "cpu"
     out = []

@@ -92,7 +92,7 @@ class DataLoader:
             order = np.arange(n)
         for b in range(len(self)):
             indices = order[b * self.batch_size:(b + 1) * self.batch_size]
-            if hasattr(self.dataset, "batch"):
+            if isinstance(self.dataset, TensorDataset):
                 yield self.dataset.batch(indices)
             else:
                 yield _collate([self.dataset[int(i)] for i in indices])

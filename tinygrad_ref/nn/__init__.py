@@ -7,14 +7,13 @@ from .layers import (
     Conv2d,
     Dropout,
     Flatten,
-    Identity,
     Linear,
     MaxPool2d,
     ReLU,
     Sigmoid,
     Tanh,
 )
-from .modules import Module, ModuleList, Parameter, Sequential
+from .modules import Module, Parameter, Sequential
 
-__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d", "BatchNorm1d", "Dropout",
-           "MaxPool2d", "Flatten", "ReLU", "Tanh", "Sigmoid", "Identity", "functional", "init"]
+__all__ = ["Module", "Parameter", "Sequential", "Linear", "Conv2d", "BatchNorm1d", "Dropout",
+           "MaxPool2d", "Flatten", "ReLU", "Tanh", "Sigmoid", "functional", "init"]

@@ -8,7 +8,6 @@ gradients). Shapes follow PyTorch: ``(N, C)`` logits, ``(N, C, H, W)`` images, `
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..autograd import Function
@@ -18,8 +17,9 @@ from ..tensor import Tensor, rng, where
 # ----------------------------------------------------------------------------------------------- helpers
 
 
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+def _as_tensor(x, like: Tensor) -> Tensor:
+    """``x`` as a Tensor on the device of ``like`` (targets given as NumPy arrays or lists)."""
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x), device=like.device)
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
@@ -46,38 +46,9 @@ def relu(x: Tensor) -> Tensor:
     return x.relu()
 
 
-def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
-
-
-class LogSumExp(Function):
-    r"""$y = \log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$ with $m = \max_j x_j$ (no overflow);
-    $\partial y/\partial x_j = e^{x_j - y} = \mathrm{softmax}(x)_j$."""
-
-    @staticmethod
-    def forward(ctx, x, axis=-1, keepdims=False):
-        xp = xp_of(x)
-        m = x.max(axis=axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)  # a row of -inf: log(0) = -inf, not nan
-        y = m + xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(x, y)
-        ctx.axis = axis
-        return y if keepdims else y.squeeze(axis)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        if grad.ndim < x.ndim:
-            grad = xp_of(grad).expand_dims(grad, ctx.axis)
-        return (grad * xp_of(x).exp(x - y),)
-
-
 class LogSoftmax(Function):
-    r"""$y_j = x_j - \log\sum_k e^{x_k}$;  $\bar x = \bar y - \mathrm{softmax}(x)\sum_k \bar y_k$."""
+    r"""$y_j = x_j - \log\sum_k e^{x_k}$, computed with $x - \max x$ (no overflow);
+    $\bar x = \bar y - \mathrm{softmax}(x)\sum_k \bar y_k$."""
 
     @staticmethod
     def forward(ctx, x, axis=-1):
@@ -94,33 +65,22 @@ class LogSoftmax(Function):
         return (grad - xp_of(y).exp(y) * grad.sum(axis=ctx.axis, keepdims=True),)
 
 
-class Softmax(Function):
-    r"""$s_j = e^{x_j - m} / \sum_k e^{x_k - m}$;  $\bar x = s \odot (\bar s - \sum_k \bar s_k s_k)$."""
-
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        e = xp_of(x).exp(x - x.max(axis=axis, keepdims=True))
-        s = e / e.sum(axis=axis, keepdims=True)
-        ctx.save_for_backward(s)
-        ctx.axis = axis
-        return s
-
-    @staticmethod
-    def backward(ctx, grad):
-        (s,) = ctx.saved_tensors
-        return (s * (grad - (grad * s).sum(axis=ctx.axis, keepdims=True)),)
-
-
-def logsumexp(x: Tensor, axis=-1, keepdims=False) -> Tensor:
-    return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
-
-
 def log_softmax(x: Tensor, axis=-1) -> Tensor:
     return LogSoftmax.apply(x, axis=axis)
 
 
 def softmax(x: Tensor, axis=-1) -> Tensor:
-    return Softmax.apply(x, axis=axis)
+    r"""$e^{x_j} / \sum_k e^{x_k}$, as $\exp(\text{log\_softmax}(x))$ (stable for any logits)."""
+    return log_softmax(x, axis).exp()
+
+
+def logsumexp(x: Tensor, axis=-1, keepdims=False) -> Tensor:
+    r"""$\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$ with $m = \max_j x_j$: every exponent is
+    $\le 0$, so nothing overflows. $m$ is a constant (``detach``): the identity holds for any $m$, so
+    the gradient, $\mathrm{softmax}(x)$, does not flow through it."""
+    m = x.max(axis=axis, keepdims=True).detach()
+    out = m + (x - m).exp().sum(axis=axis, keepdims=True).log()
+    return out if keepdims else out.squeeze(axis)
 
 
 # ---------------------------------------------------------------------------------------- linear layers
@@ -159,8 +119,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _check_class_targets(name, logits, target):
-    if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target))
+    target = _as_tensor(target, logits)
     if target.data.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices (dtype int64), got dtype "
                         f"{target.data.dtype}; convert with y.astype(np.int64) (class probabilities are "
@@ -224,33 +183,16 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean", label_smoothin
     return CrossEntropyFn.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing))
 
 
-class NLLLossFn(Function):
-    r"""$\ell_n = -x_{n, t_n}$ for log-probabilities $x$; the gradient is $-1$ at $(n, t_n)$, else 0."""
-
-    @staticmethod
-    def forward(ctx, x, t):
-        ctx.save_for_backward(t)
-        ctx.shape = x.shape
-        return -x[xp_of(x).arange(x.shape[0]), t]
-
-    @staticmethod
-    def backward(ctx, grad):
-        (t,) = ctx.saved_tensors
-        xp = xp_of(grad)
-        dx = xp.zeros(ctx.shape, dtype=grad.dtype)
-        dx[xp.arange(ctx.shape[0]), t] = -grad
-        return dx, None
-
-
 def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer ``target`` under log-probabilities ``input`` (N, C)."""
     target = _check_class_targets("nll_loss", input, target)
-    return _reduce(NLLLossFn.apply(input, target), reduction, "nll_loss")
+    rows = xp_of(input.data).arange(input.shape[0])
+    return _reduce(-input[rows, target], reduction, "nll_loss")
 
 
 def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     r"""$(x - y)^2$, averaged (Keras: ``MeanSquaredError``)."""
-    target = _as_tensor(target)
+    target = _as_tensor(target, input)
     _check_same_shape("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
@@ -258,7 +200,7 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     r"""$|x - y|$, averaged (Keras: ``MeanAbsoluteError``)."""
-    target = _as_tensor(target)
+    target = _as_tensor(target, input)
     _check_same_shape("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
@@ -266,7 +208,7 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     r"""$\tfrac12 d^2$ where $|d| \le \delta$, else $\delta(|d| - \tfrac12\delta)$, with $d = x - y$
     (quadratic near 0, linear in the tails; Keras: ``Huber(delta)``)."""
-    target = _as_tensor(target)
+    target = _as_tensor(target, input)
     _check_same_shape("huber_loss", input, target)
     d = input - target
     a = d.abs()
@@ -294,7 +236,7 @@ class BCEFn(Function):
 
 def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (Keras: ``BinaryCrossentropy()``)."""
-    target = _as_tensor(target)
+    target = _as_tensor(target, input)
     _check_same_shape("binary_cross_entropy", input, target)
     p = input.data
     if p.size and (float(p.min()) < 0 or float(p.max()) > 1):
@@ -304,13 +246,14 @@ def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tens
 
 
 class BCEWithLogitsFn(Function):
-    r"""$\ell = \log(1 + e^{z}) - y z$, computed as ``logaddexp(0, z) - y z`` (no overflow for any $z$);
-    $\bar z = \bar\ell\,(\sigma(z) - y)$, $\bar y = -\bar\ell z$."""
+    r"""$\ell = \log(1 + e^{z}) - y z$, computed as $\max(z, 0) - y z + \log(1 + e^{-|z|})$ (no overflow,
+    and no cancellation when $z \gg 0$); $\bar z = \bar\ell\,(\sigma(z) - y)$, $\bar y = -\bar\ell z$."""
 
     @staticmethod
     def forward(ctx, z, y):
+        xp = xp_of(z)
         ctx.save_for_backward(z, y)
-        return xp_of(z).logaddexp(0, z) - y * z
+        return xp.maximum(z, 0) - y * z + xp.log1p(xp.exp(-xp.abs(z)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -322,7 +265,7 @@ class BCEWithLogitsFn(Function):
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Sigmoid + binary cross-entropy in one stable step (Keras: ``BinaryCrossentropy(from_logits=True)``)."""
-    target = _as_tensor(target)
+    target = _as_tensor(target, input)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     return _reduce(BCEWithLogitsFn.apply(input, target), reduction, "binary_cross_entropy_with_logits")
 
@@ -417,7 +360,7 @@ class MaxPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)):
         xp = xp_of(x)
-        (n, c, h, w), (kh, kw), (sh, sw), (ph, pw) = x.shape, kernel_size, stride, padding
+        (h, w), (kh, kw), (sh, sw), (ph, pw) = x.shape[2:], kernel_size, stride, padding
         oh, ow = _out_size(h, kh, sh, ph), _out_size(w, kw, sw, pw)
         xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
         windows = xp.stack([xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw]
@@ -453,6 +396,6 @@ def flatten(x: Tensor, start_dim: int = 1) -> Tensor:
     return x.reshape(*x.shape[:start_dim], -1)
 
 
-__all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax", "logsumexp", "linear", "cross_entropy",
+__all__ = ["relu", "softmax", "log_softmax", "logsumexp", "linear", "cross_entropy",
            "nll_loss", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "dropout", "conv2d", "max_pool2d", "flatten"]

@@ -84,7 +84,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    r"""Glorot normal: $\mathcal N(0, \sigma^2)$, $\sigma = \text{gain}\sqrt{2/(\text{fan\_in}+\text{fan\_out})}$.
+    r"""Glorot normal: $\mathcal N(0, \sigma^2)$,
+    $\sigma = \text{gain}\sqrt{2/(\text{fan\_in}+\text{fan\_out})}$.
     (Keras' ``glorot_normal`` truncates at $2\sigma$ and rescales; torch does not.)"""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
@@ -93,7 +94,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> Tensor:
     r"""He: $U(-b, b)$ with $b = \sqrt3\,\text{gain}/\sqrt{\text{fan}}$, gain from
-    ``calculate_gain(nonlinearity, a)``. ``nn.Linear`` uses $a = \sqrt5$, i.e. $b = 1/\sqrt{\text{fan\_in}}$."""
+    ``calculate_gain(nonlinearity, a)``. ``nn.Linear`` uses $a = \sqrt5$, i.e.
+    $b = 1/\sqrt{\text{fan\_in}}$."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound)
@@ -101,5 +103,6 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
-    r"""He normal: $\mathcal N(0, \sigma^2)$, $\sigma = \text{gain}/\sqrt{\text{fan}}$."""
+    r"""He normal: $\mathcal N(0, \sigma^2)$,
+    $\sigma = \text{gain}/\sqrt{\text{fan}}$."""
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))

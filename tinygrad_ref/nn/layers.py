@@ -23,7 +23,8 @@ def _empty(*shape, dtype=np.float32):
 class Linear(Module):
     r"""$y = x W^\top + b$ with $W$ of shape ``(out_features, in_features)``.
 
-    torch's default initialisation: ``kaiming_uniform_(W, a=sqrt(5))``, i.e. $W \sim U(-1/\sqrt{in}, 1/\sqrt{in})$,
+    torch's default initialisation: ``kaiming_uniform_(W, a=sqrt(5))``, i.e.
+    $W \sim U(-1/\sqrt{in}, 1/\sqrt{in})$,
     and $b \sim U(-1/\sqrt{in}, 1/\sqrt{in})$. (Keras ``Dense``: Glorot-uniform kernel of shape
     ``(in, out)``, zero bias.)"""
 
@@ -47,7 +48,8 @@ class Linear(Module):
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
 
 
 class Conv2d(Module):
@@ -125,7 +127,8 @@ class BatchNorm1d(Module):
                 self.num_batches_tracked.data[...] += 1
             x_hat = centered / (var + self.eps).sqrt()
         else:
-            x_hat = (x - self.running_mean.reshape(shape)) / (self.running_var.reshape(shape) + self.eps).sqrt()
+            std = (self.running_var.reshape(shape) + self.eps).sqrt()
+            x_hat = (x - self.running_mean.reshape(shape)) / std
         if self.affine:
             return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
         return x_hat
@@ -196,8 +199,3 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return x.sigmoid()
-
-
-class Identity(Module):
-    def forward(self, x):
-        return x

@@ -54,12 +54,19 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before "
                                  "assigning attributes")
-        for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            kind = self._parameters
         elif isinstance(value, Module):
-            self._modules[name] = value
+            kind = self._modules
+        elif name in self._buffers and isinstance(value, Tensor):
+            kind = self._buffers  # assigning a tensor to a buffer's name updates the buffer
+        else:
+            kind = None
+        for registry in (self._parameters, self._buffers, self._modules):
+            if registry is not kind:
+                registry.pop(name, None)
+        if kind is not None:
+            kind[name] = value  # a re-assigned name keeps its place in the order, as in torch
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -155,27 +162,24 @@ class Module:
         return self
 
     # -- saving and loading ----------------------------------------------------------------------------
-    def state_dict(self) -> OrderedDict:
-        """Name -> copy of every parameter and buffer, with torch's names (so the two can be exchanged)."""
-        out = OrderedDict()
+    def _state(self):
+        """``(dotted name, tensor)`` for every parameter and buffer, in torch's order."""
         for mod_name, module in self.named_modules():
             for registry in (module._parameters, module._buffers):
                 for name, t in registry.items():
                     if t is not None:
-                        out[f"{mod_name}.{name}" if mod_name else name] = Tensor(t.data.copy())
-        return out
+                        yield (f"{mod_name}.{name}" if mod_name else name), t
+
+    def state_dict(self) -> OrderedDict:
+        """Name -> copy of every parameter and buffer, with torch's names (so the two can be exchanged)."""
+        return OrderedDict((name, Tensor(t.data.copy())) for name, t in self._state())
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values (our Tensors, NumPy arrays or torch tensors) into the parameters and buffers, in place.
 
         ``strict=True`` requires exactly the keys of ``self.state_dict()``. A shape mismatch is always an
         error. Returns ``(missing_keys, unexpected_keys)``."""
-        own = {}
-        for mod_name, module in self.named_modules():
-            for registry in (module._parameters, module._buffers):
-                for name, t in registry.items():
-                    if t is not None:
-                        own[f"{mod_name}.{name}" if mod_name else name] = t
+        own = dict(self._state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -235,28 +239,6 @@ class Sequential(Module):
         for m in self._modules.values():
             x = m(x)
         return x
-
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-
-class ModuleList(Module):
-    """A list of sub-modules, registered under ``"0"``, ``"1"``, ... (call them yourself in ``forward``)."""
-
-    def __init__(self, modules=()):
-        super().__init__()
-        for m in modules:
-            self.append(m)
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), module)
-        return self
 
     def __getitem__(self, i):
         return list(self._modules.values())[i]

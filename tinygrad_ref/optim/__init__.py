@@ -1,5 +1,5 @@
-"""Optimizers (``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``) and ``lr_scheduler``, with torch.optim's
-exact update rules."""
+"""Optimizers (``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``) and ``lr_scheduler``, with
+torch.optim's exact update rules."""
 
 from . import lr_scheduler
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop

@@ -43,7 +43,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params should be an iterable of Tensors (e.g. model.parameters()), got a Tensor")
         self.defaults = dict(defaults)
-        self.state: dict[int, dict] = {}  # keyed by id(param): Tensors compare elementwise, so not hashable keys
+        self.state: dict[int, dict] = {}  # per-parameter state, keyed by id(param)
         self.param_groups: list[dict] = []
         groups = list(params)
         if not groups:
@@ -111,25 +111,20 @@ class Optimizer:
         for mine, saved in zip(self.param_groups, groups):
             mine.update({k: v for k, v in saved.items() if k != "params"})
 
-    def __repr__(self):
-        lines = [type(self).__name__ + " ("]
-        for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
-        return "\n".join(lines) + "\n)"
-
 
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
 
     $$g \leftarrow g + \lambda\theta,\qquad
       b_t = \begin{cases} g & t = 1\\ \mu b_{t-1} + (1-\tau)\,g & t > 1\end{cases},\qquad
-      \theta \leftarrow \theta - \eta\,\begin{cases} g + \mu b_t & \text{nesterov}\\ b_t & \text{otherwise}\end{cases}$$
+      \theta \leftarrow \theta - \eta\,
+      \begin{cases} g + \mu b_t & \text{nesterov}\\ b_t & \text{otherwise}\end{cases}$$
 
     ($\mu$ momentum, $\tau$ dampening; without momentum simply $\theta \leftarrow \theta - \eta g$.)
 
     Keras ``SGD`` (default ``learning_rate=0.01``) keeps the velocity with the learning rate folded in:
-    $v \leftarrow \mu v - \eta g$, $\theta \leftarrow \theta + v$ (nesterov: $\theta \leftarrow \theta + \mu v - \eta g$).
+    $v \leftarrow \mu v - \eta g$, $\theta \leftarrow \theta + v$
+    (nesterov: $\theta \leftarrow \theta + \mu v - \eta g$).
     With a constant $\eta$ this is the same trajectory as torch's ($v = -\eta b$); when $\eta$ changes
     (a schedule) they differ, because Keras' old velocity keeps the old learning rate. Keras has no dampening.
     """
@@ -244,15 +239,17 @@ class Adam(Optimizer):
 
     $$g \leftarrow g + \lambda\theta,\quad m_t = \beta_1 m_{t-1} + (1-\beta_1) g,\quad
       v_t = \beta_2 v_{t-1} + (1-\beta_2) g^2,\quad
-      \theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}$$
+      \theta \leftarrow \theta -
+      \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}$$
 
     where $\hat v_t = v_t$, or with ``amsgrad`` $\hat v_t = \max(\hat v_{t-1}, v_t)$.
 
     Keras ``Adam`` differs: ``epsilon=1e-7`` (torch 1e-8) is added to the *uncorrected* root,
     $\theta \leftarrow \theta - \eta_t\, m_t/(\sqrt{v_t} + \epsilon)$ with
-    $\eta_t = \eta\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ — i.e. torch's formula with $\epsilon$ replaced by
-    $\epsilon\sqrt{1-\beta_2^t}$ (the "epsilon hat" of the Adam paper) — and Keras' ``weight_decay`` is
-    decoupled (so Keras ``Adam(weight_decay=...)`` behaves like AdamW, not like torch ``Adam``).
+    $\eta_t = \eta\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ (the Adam paper's efficient form, where Keras'
+    epsilon is the paper's $\hat\epsilon$) — i.e. torch's formula with $\epsilon$ replaced by
+    $\epsilon/\sqrt{1-\beta_2^t}$, much larger in the first steps. Keras' ``weight_decay`` is decoupled
+    (so Keras ``Adam(weight_decay=...)`` behaves like AdamW, not like torch ``Adam``).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
@@ -297,7 +294,8 @@ class AdamW(Adam):
     (default $\lambda = 0.01$).
 
     Keras ``AdamW`` applies the same decoupled decay ($\theta \leftarrow \theta - \eta\lambda\theta$) but
-    defaults to ``weight_decay=0.004`` and ``epsilon=1e-7``, with Keras' Adam epsilon placement (see ``Adam``).
+    defaults to ``weight_decay=0.004`` and ``epsilon=1e-7``, with Keras' Adam epsilon
+    placement (see ``Adam``).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):

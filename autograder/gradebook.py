@@ -1,0 +1,126 @@
+"""Writing results into nbgrader's gradebook, so formgrader, nbgrader's feedback and export keep working.
+
+Only the main grading process calls this, one result at a time. Every write is an update of the entry
+for (student, assignment, notebook, cell): running it again changes nothing, and a manual score given in
+formgrader is never overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+import nbformat
+
+from . import notebooks as nbs
+from .config import Course
+
+
+def ensure_assignment(course: Course, assignment: str) -> None:
+    """Make sure the gradebook knows the assignment's notebooks and cells, as nbgrader's release records
+    them (a release into a temporary folder, so course/ is not touched)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    wanted = {}
+    for path in course.source_notebooks(assignment):
+        nb = nbs.read(path)
+        wanted[path.stem] = {nbs.grade_id(c) for c in nb.cells if nbs.nbgrader_meta(c).get("grade")}
+    with Gradebook(course.db_url) as gb:
+        try:
+            known = {n.name: {g.name for g in n.grade_cells} for n in gb.find_assignment(assignment).notebooks}
+        except MissingEntry:
+            known = {}
+    if all(known.get(name) == cells for name, cells in wanted.items()):
+        return
+    from .release import release
+
+    with tempfile.TemporaryDirectory() as tmp:
+        release([assignment], dest=Path(tmp) / "release", course=course)
+
+
+def write_result(course: Course, result: dict) -> None:
+    """Store one graded submission: the submission, every grade cell's auto score, a comment with the
+    reason for a zero, and the graded notebook formgrader shows."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    student, assignment = result["student"], result["assignment"]
+    with Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student)
+        try:
+            gb.find_submission(assignment, student)
+        except MissingEntry:
+            timestamp = _timestamp(course, student, assignment)
+            with warnings.catch_warnings():  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+                warnings.simplefilter("ignore")
+                gb.add_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
+        for nb_name, nb in result["notebooks"].items():
+            for gid, cell in nb["cells"].items():
+                try:
+                    grade = gb.find_grade(gid, nb_name, assignment, student)
+                except MissingEntry:
+                    continue
+                if cell["kind"] == "auto":
+                    grade.auto_score = float(cell["score"])
+                    grade.needs_manual_grade = False
+                else:
+                    grade.auto_score = None if nb["status"] == "graded" else 0.0
+                    grade.needs_manual_grade = grade.manual_score is None and nb["status"] == "graded"
+                try:
+                    comment = gb.find_comment(gid, nb_name, assignment, student)
+                except MissingEntry:
+                    comment = None
+                if comment is not None:
+                    comment.auto_comment = cell.get("reason")
+            gb.db.commit()
+    _write_autograded(course, result)
+
+
+def _timestamp(course: Course, student: str, assignment: str) -> str | None:
+    path = course.submitted / student / assignment / "timestamp.txt"
+    try:
+        text = path.read_text()[:64].strip()
+    except OSError:
+        return None
+    from nbgrader.utils import parse_utc
+
+    try:
+        parse_utc(text)
+    except Exception:  # an unparseable timestamp is ignored, not fatal
+        return None
+    return text
+
+
+def _write_autograded(course: Course, result: dict) -> None:
+    """grading/autograded/<student>/<assignment>/<notebook>.ipynb: the rebuilt notebook with the trusted
+    report as each test cell's output (what formgrader displays next to the scores)."""
+    student, assignment = result["student"], result["assignment"]
+    for source in course.source_notebooks(assignment):
+        nb_result = result["notebooks"].get(source.stem)
+        if nb_result is None:
+            continue
+        student_nb = None
+        path = course.submitted / student / assignment / source.name
+        if nb_result["status"] == "graded":
+            try:
+                student_nb = nbs.read(path)
+            except Exception:  # it was readable when graded; if not now, show the stubs
+                student_nb = None
+        rebuilt, _, _ = nbs.rebuild(nbs.read(source), student_nb)
+        for index, cell in enumerate(rebuilt.cells):
+            gid = nbs.grade_id(cell)
+            info = nb_result["cells"].get(gid)
+            if cell.cell_type != "code" or not info or info["kind"] != "auto":
+                continue
+            text = "\n".join(info["reports"]) or ""
+            if info["reason"]:
+                text += f"\nscore 0: {info['reason']}"
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.strip() + "\n")]
+            cell.execution_count = index + 1
+        dest = course.autograded / student / assignment / source.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        nbformat.write(rebuilt, str(tmp))
+        tmp.replace(dest)

@@ -1,0 +1,317 @@
+"""Autograding: rebuild each submission from the source, run it sandboxed, compare records outside.
+
+The trusted side (this module, never the sandbox) does three things:
+
+1. :func:`expectations`: runs the instructor's solution notebook in the sandbox in record mode, once per
+   version of the notebook (cached under grading/cache/, keyed by the notebook's hash), and notes which
+   (check, case) records each graded test cell made and with which tolerance.
+2. :func:`grade_submission`: rebuilds the student's notebook from the source (only answer cells are the
+   student's, see :func:`autograder.notebooks.rebuild`), runs it in a fresh sandbox, and scores every
+   autograded test cell all-or-nothing: it passes iff every (check, case) the solution recorded in that
+   cell has a student record that :func:`autograder.checks.compare` accepts with the solution's
+   tolerance. A cell that stops the sandbox (time, memory, output, a dead process) scores zero with the
+   reason, and the notebook is run again without that cell so the other exercises still count.
+3. The result is written atomically to grading/results/<student>/<assignment>.json, keyed by the hashes
+   of the submission, the source notebooks, the grader and the limits, so a re-run (after a crash or a
+   kill) skips what is done and gives the same grades.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import notebooks as nbs
+from .checks import compare, decode, parse_records
+from .config import Course
+from .sandbox import Limits, run_cells
+
+RESULT_VERSION = 1
+MAX_ATTEMPTS = 4  # runs of one notebook: the first, and one more after each of up to 3 stopped cells
+_HERE = Path(__file__).resolve().parent
+
+
+class GradingError(RuntimeError):
+    """A problem the instructor must fix (a broken solution notebook, a missing assignment)."""
+
+
+def _sha(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def grader_hash() -> str:
+    """Changes when the code that records or compares answers changes."""
+    return _sha(*((_HERE / name).read_bytes() for name in ("checks.py", "runner.py", "grading.py",
+                                                            "notebooks.py")))[:16]
+
+
+def write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- the solution's records
+
+
+def expectations(course: Course, assignment: str, notebook: Path, limits: Limits) -> dict:
+    """What each autograded test cell of ``notebook`` expects, from a (cached) run of the solution.
+
+    Returns {"hash", "tests": {grade_id: {"index", "points", "checks": [[check, case, status, value,
+    tolerance], ...]}}, "manual": {grade_id: points}, "problems": [...]}. Raises GradingError when the
+    solution notebook does not run to the end.
+    """
+    raw = notebook.read_bytes()
+    key = _sha(raw, grader_hash().encode())[:20]
+    cache = course.cache / assignment / f"{notebook.stem}-{key}.json"
+    cached = load_json(cache)
+    if cached and cached.get("hash") == key:
+        return cached
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as exc:  # nbformat raises several kinds
+        raise GradingError(f"{notebook}: not a readable notebook ({exc}); fix the solution notebook") from exc
+    cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    solution_limits = dataclasses.replace(limits, cell_timeout=max(limits.cell_timeout, 300),
+                                          notebook_timeout=max(limits.notebook_timeout, 1200))
+    run = run_cells(cells, notebook.parent, solution_limits, exclude_notebooks=True)
+    if not run.completed:
+        where = _cell_name(nb, run.fault_cell)
+        raise GradingError(f"{notebook}: the solution notebook did not run to the end ({run.fault}, in {where}); "
+                           f"run it in JupyterLab and `make test`, fix it, then grade again.\n"
+                           f"Last output:\n{run.output_tail[-2000:]}")
+    raw_records = run.records_text.encode("utf-8")
+    tests, manual, problems = {}, {}, []
+    for index, cell in enumerate(nb.cells):
+        gid = nbs.grade_id(cell)
+        if nbs.is_manual(cell):
+            manual[gid] = nbs.points(cell)
+            continue
+        if not nbs.is_graded_test(cell):
+            continue
+        before, after = run.cell_records.get(index, (0, 0))
+        checks = []
+        for line in raw_records[before:after].decode("utf-8", "replace").splitlines():
+            try:
+                row = json.loads(line)
+                checks.append([str(row["check"]), int(row["case"]), row["status"], row["value"], row["tolerance"]])
+            except (ValueError, KeyError, TypeError):
+                continue
+        if not checks:
+            problems.append(f"{gid}: the solution recorded no check in this test cell; every autograded test "
+                            "cell must call check(...)")
+        for name, case, status, value, _ in checks:
+            if status != "ok":
+                problems.append(f"{gid}: the solution fails its own check {name} case {case + 1}: {value}")
+        tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks}
+    data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual, "problems": problems}
+    write_json_atomic(cache, data)
+    return data
+
+
+def _cell_name(nb, index) -> str:
+    if index is None or not 0 <= index < len(nb.cells):
+        return "an unknown cell"
+    gid = nbs.grade_id(nb.cells[index])
+    return f"cell {index + 1}" + (f" ({gid})" if gid else "")
+
+
+# ---------------------------------------------------------------- one submission
+
+
+def submission_hash(folder: Path) -> str:
+    parts = []
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink() and "/." not in "/" + str(path.relative_to(folder)):
+                parts += [str(path.relative_to(folder)).encode(), path.read_bytes()]
+    return _sha(*parts)[:20]
+
+
+def result_key(course: Course, student: str, assignment: str, limits: Limits) -> dict:
+    sources = [p.read_bytes() for p in course.source_notebooks(assignment)]
+    return {"submission": submission_hash(course.submitted / student / assignment),
+            "source": _sha(*sources)[:20], "grader": grader_hash(), "version": RESULT_VERSION}
+
+
+def result_path(course: Course, student: str, assignment: str) -> Path:
+    return course.results / student / f"{assignment}.json"
+
+
+def current_result(course: Course, student: str, assignment: str, limits: Limits) -> dict | None:
+    """The stored result when it is for exactly this submission, source notebooks and grader version
+    (changing only the limits does not regrade; use ``grade --force``)."""
+    result = load_json(result_path(course, student, assignment))
+    if result and result.get("key") == result_key(course, student, assignment, limits):
+        return result
+    return None
+
+
+def grade_submission(course: Course, student: str, assignment: str, limits: Limits,
+                     expected: dict[str, dict]) -> dict:
+    """Grade one student's assignment and store the result; ``expected`` maps notebook name to
+    :func:`expectations`. Never raises for anything in the submission."""
+    start = time.monotonic()
+    key = result_key(course, student, assignment, limits)
+    folder = course.submitted / student / assignment
+    result = {"student": student, "assignment": assignment, "key": key, "notebooks": {}}
+    for source_path in course.source_notebooks(assignment):
+        result["notebooks"][source_path.stem] = _grade_notebook(
+            source_path, folder, limits, expected[source_path.name], course.release / assignment)
+    cells = [c for nb in result["notebooks"].values() for c in nb["cells"].values()]
+    result["score"] = sum(c["score"] or 0 for c in cells)
+    result["max_score"] = sum(c["points"] for c in cells)
+    result["auto_score"] = sum(c["score"] or 0 for c in cells if c["kind"] == "auto")
+    result["seconds"] = round(time.monotonic() - start, 2)
+    write_json_atomic(result_path(course, student, assignment), result)
+    return result
+
+
+def _zero_all(expected: dict, reason: str, status: str) -> dict:
+    cells = {gid: {"kind": "auto", "points": t["points"], "score": 0.0, "passed": False, "reports": [],
+                   "reason": reason, "index": t["index"]} for gid, t in expected["tests"].items()}
+    for gid, pts in expected["manual"].items():
+        cells[gid] = {"kind": "manual", "points": pts, "score": 0.0, "passed": False, "reports": [],
+                      "reason": reason, "index": None}
+    return {"status": status, "reason": reason, "cells": cells, "answers": {}, "faults": [], "notes": []}
+
+
+def _grade_notebook(source_path: Path, folder: Path, limits: Limits, expected: dict,
+                    release_folder: Path) -> dict:
+    path = folder / source_path.name
+    if not path.is_file() or path.is_symlink():
+        found = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+        reason = (f"notebook {source_path.name} was not submitted"
+                  + (f" (found {', '.join(found)}: was it renamed?)" if found else "")
+                  + f"; the student must submit it as {source_path.name}")
+        return _zero_all(expected, reason, "missing")
+    try:
+        student_nb = nbformat.reads(path.read_bytes()[: 64 * 2**20].decode("utf-8", "replace"), as_version=4)
+        if not isinstance(student_nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except Exception as exc:  # invalid JSON, wrong structure: nbformat raises many kinds
+        reason = (f"{source_path.name} is not a valid notebook ({type(exc).__name__}: {str(exc)[:200]}); "
+                  "the student must re-save it in JupyterLab and resubmit")
+        return _zero_all(expected, reason, "invalid")
+    source_nb = nbs.read(source_path)
+    rebuilt, answers, notes = nbs.rebuild(source_nb, student_nb)
+    code = {i: c.source for i, c in enumerate(rebuilt.cells) if c.cell_type == "code"}
+
+    stopped: dict[int, str] = {}
+    remaining = limits.notebook_timeout
+    run = None
+    for _ in range(MAX_ATTEMPTS):
+        cells = [(i, "pass" if i in stopped else src) for i, src in code.items()]
+        run = run_cells(cells, [release_folder, folder], dataclasses.replace(limits, notebook_timeout=max(remaining, 1.0)),
+                        exclude_notebooks=True)
+        remaining -= run.elapsed
+        if run.completed or run.fault_cell not in code or run.fault_cell in stopped or remaining <= 0:
+            break
+        stopped[run.fault_cell] = run.fault
+    final_fault = None if run.completed else (run.fault, run.fault_cell)
+    records = parse_records(run.records_text)
+
+    cells_out = {}
+    for gid, test in expected["tests"].items():
+        cells_out[gid] = _score_test(gid, test, records, rebuilt, stopped, final_fault, run.cell_errors)
+    for gid, pts in expected["manual"].items():
+        cells_out[gid] = {"kind": "manual", "points": pts, "score": None, "passed": None, "reports": [],
+                          "reason": None, "index": None}
+    faults = [{"cell": _cell_name(rebuilt, i), "reason": r} for i, r in sorted(stopped.items())]
+    if final_fault:
+        faults.append({"cell": _cell_name(rebuilt, final_fault[1]), "reason": final_fault[0]})
+    return {"status": "graded", "reason": None, "cells": cells_out, "answers": answers, "faults": faults,
+            "notes": notes}
+
+
+def _score_test(gid, test, records, rebuilt, stopped, final_fault, cell_errors) -> dict:
+    index = test["index"]
+    reports, first_problem = [], None
+    by_check: dict[str, list] = {}
+    for row in test["checks"]:
+        by_check.setdefault(row[0], []).append(row)
+    for name, rows in by_check.items():
+        hidden = name.endswith("_hidden")
+        failed = []
+        for _, case, status, value, tolerance in rows:
+            problem = _case_problem(name, case, status, value, tolerance, records, hidden)
+            if problem:
+                failed.append(f"case {case + 1} of {len(rows)}: {problem}")
+        if failed:
+            reports.append(f"✗ {name}: {len(failed)} of {len(rows)} case(s) failed\n    " + "\n    ".join(failed))
+            first_problem = first_problem or f"{name}, {failed[0]}"
+        else:
+            reports.append(f"✓ {name}: {len(rows)} case(s) passed")
+    passed = first_problem is None and bool(test["checks"])
+    reason = None
+    if not passed:
+        if index in stopped:
+            reason = f"this test cell was stopped: {stopped[index]}"
+        elif not test["checks"]:
+            reason = "the solution records no check in this cell (instructor: fix the notebook)"
+        elif all((r[0], r[1]) not in records for r in test["checks"]):
+            reason = "the test cell's checks did not run"
+            if final_fault and (final_fault[1] is None or final_fault[1] <= index):
+                reason += f": the notebook stopped before this cell ({final_fault[0]}, in " \
+                          f"{_cell_name(rebuilt, final_fault[1])})"
+            elif index in cell_errors:
+                reason += f": {cell_errors[index][:300]}"
+        else:
+            reason = first_problem
+        stopped_answers = [f"{_cell_name(rebuilt, i)} was stopped: {r}" for i, r in stopped.items() if i < index]
+        if stopped_answers and "stopped" not in reason:
+            reason += " (" + "; ".join(stopped_answers) + ")"
+    return {"kind": "auto", "points": test["points"], "score": test["points"] if passed else 0.0,
+            "passed": passed, "reports": reports, "reason": reason, "index": index}
+
+
+def _case_problem(name, case, status, value, tolerance, records, hidden) -> str | None:
+    if status != "ok":
+        return f"the solution itself fails this case ({value}); instructor: fix the notebook"
+    got = records.get((name, case))
+    if got is None:
+        return "not run (the check was not reached)"
+    got_status, got_value, _ = got
+    if got_status != "ok":
+        return str(got_value)[:300] if not hidden else _hidden_error(str(got_value))
+    try:
+        want = decode(value)
+    except ValueError:
+        return "the solution's record is unreadable; instructor: grade again"
+    mismatch = compare(want, got_value, atol=tolerance["atol"], rtol=tolerance["rtol"],
+                       check_dtype=tolerance["check_dtype"])
+    if mismatch is None:
+        return None
+    if hidden:
+        return "wrong answer on a hidden case" + (f" ({mismatch.message.split(':')[0]})"
+                                                   if mismatch.message.startswith(("shape", "dtype")) else "")
+    return str(mismatch)[:500]
+
+
+def _hidden_error(message: str) -> str:
+    if message.startswith("not implemented yet"):
+        return "not implemented yet"
+    kind = message.split(":")[0][:60]
+    return f"your code raised {kind} on a hidden case" if kind else "error on a hidden case"

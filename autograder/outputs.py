@@ -1,0 +1,300 @@
+"""What grading produces for people: feedback for students, CSV export, plots, and the status table.
+
+Everything here reads the trusted result files (grading/results/) and the gradebook (for scores given by
+hand in formgrader). Feedback is built from the student's own answers and the reports the trusted
+side wrote; it never contains test-cell source, hidden tests or solution code.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from pathlib import Path
+
+from . import notebooks as nbs
+from .config import Course
+from .grading import load_json, result_key, result_path
+
+
+def _results(course: Course, students=None, assignments=None) -> list[dict]:
+    out = []
+    if not course.results.is_dir():
+        return out
+    for folder in sorted(course.results.iterdir()):
+        if students and folder.name not in students:
+            continue
+        for path in sorted(folder.glob("*.json")):
+            if assignments and path.stem not in assignments:
+                continue
+            result = load_json(path)
+            if result:
+                out.append(result)
+    return out
+
+
+def _manual_grades(course: Course) -> dict:
+    """{(student, assignment, notebook, grade_id): (manual_score, manual_comment)} from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    found = {}
+    if not course.db_path.exists():
+        return found
+    with Gradebook(course.db_url) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    comments = {c.name: c.manual_comment for c in notebook.comments}
+                    for grade in notebook.grades:
+                        if grade.manual_score is not None:
+                            found[(submission.student.id, assignment.name, notebook.name, grade.name)] = (
+                                float(grade.manual_score), comments.get(grade.name))
+    return found
+
+
+def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
+    """One row per (student, assignment, notebook, graded cell), manual scores included."""
+    manual = _manual_grades(course)
+    rows = []
+    for result in _results(course, students, assignments):
+        for nb_name, nb in result["notebooks"].items():
+            order = _cell_order(course, result["assignment"], nb_name)
+            for gid in sorted(nb["cells"], key=lambda g: order.get(g, 10**6)):
+                cell = nb["cells"][gid]
+                score, reason, status = cell["score"], cell["reason"], None
+                override = manual.get((result["student"], result["assignment"], nb_name, gid))
+                if override is not None:
+                    score, status = override[0], "graded by hand"
+                    if score == 0:
+                        reason = "graded 0 by hand" + (f": {override[1]}" if override[1] else "")
+                elif cell["kind"] == "manual":
+                    if nb["status"] == "graded":
+                        status, reason = "awaiting manual grading", "not graded by hand yet (formgrader)"
+                    else:
+                        status, score = "zero", 0.0
+                else:
+                    status = "passed" if cell["passed"] else "failed"
+                if score == 0 and not reason:
+                    reason = nb.get("reason") or "no answer"
+                rows.append({"student": result["student"], "assignment": result["assignment"],
+                             "notebook": nb_name, "exercise": gid, "kind": cell["kind"],
+                             "max_points": cell["points"], "score": score, "status": status,
+                             "reason": reason or ""})
+    return rows
+
+
+def _cell_order(course: Course, assignment: str, nb_name: str) -> dict[str, int]:
+    path = course.solutions / assignment / f"{nb_name}.ipynb"
+    try:
+        return {nbs.grade_id(c): i for i, c in enumerate(nbs.read(path).cells) if nbs.grade_id(c)}
+    except (OSError, ValueError):
+        return {}
+
+
+# ---------------------------------------------------------------- export
+
+
+def export(course: Course, dest: Path | None = None) -> tuple[Path, Path]:
+    """grades.csv (one row per student, assignment and exercise, with the reason for every zero) and
+    totals.csv (one row per student and assignment)."""
+    dest = Path(dest or course.exports)
+    dest.mkdir(parents=True, exist_ok=True)
+    rows = cell_rows(course)
+    cells_csv, totals_csv = dest / "grades.csv", dest / "totals.csv"
+    fields = ["student", "assignment", "notebook", "exercise", "kind", "max_points", "score", "status", "reason"]
+    with open(cells_csv, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    totals: dict[tuple[str, str], list] = {}
+    for row in rows:
+        entry = totals.setdefault((row["student"], row["assignment"]), [0.0, 0.0, 0])
+        entry[0] += row["score"] or 0
+        entry[1] += row["max_points"]
+        entry[2] += row["status"] == "awaiting manual grading"
+    with open(totals_csv, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "assignment", "score", "max_points", "cells_awaiting_manual_grading"])
+        for (student, assignment), (score, maximum, waiting) in sorted(totals.items()):
+            writer.writerow([student, assignment, f"{score:g}", f"{maximum:g}", waiting])
+    return cells_csv, totals_csv
+
+
+# ---------------------------------------------------------------- feedback
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+pre{background:#f6f8fa;padding:.6rem;border-radius:4px;overflow-x:auto;white-space:pre-wrap}
+.pass{color:#1a7f37}.fail{color:#cf222e}.manual{color:#9a6700}.cell{border-top:1px solid #ddd;padding:.5rem 0}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}"""
+
+
+def feedback(course: Course, students=None, assignments=None) -> list[Path]:
+    """grading/feedback/<student>/<assignment>/<notebook>.html for every graded submission (the layout
+    nbgrader's exchange uses to release feedback)."""
+    manual = _manual_grades(course)
+    written = []
+    for result in _results(course, students, assignments):
+        for nb_name, nb in result["notebooks"].items():
+            page = _feedback_page(course, result, nb_name, nb, manual)
+            dest = course.feedback / result["student"] / result["assignment"] / f"{nb_name}.html"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(f".{dest.name}.tmp")
+            tmp.write_text(page, encoding="utf-8")
+            tmp.replace(dest)
+            written.append(dest)
+    return written
+
+
+def _feedback_page(course, result, nb_name, nb, manual) -> str:
+    e = html.escape
+    student, assignment = result["student"], result["assignment"]
+    order = _cell_order(course, assignment, nb_name)
+    total, maximum, waiting = 0.0, 0.0, 0
+    parts = []
+    for gid in sorted(nb["cells"], key=lambda g: order.get(g, 10**6)):
+        cell = nb["cells"][gid]
+        maximum += cell["points"]
+        override = manual.get((student, assignment, nb_name, gid))
+        score = override[0] if override else cell["score"]
+        exercise = gid.split("-", 1)[1] if "-" in gid else gid
+        answer = nb["answers"].get(f"ex-{exercise}") if cell["kind"] == "auto" else nb["answers"].get(gid)
+        block = [f'<div class="cell"><h3>{e(gid)}: ']
+        if score is None:
+            waiting += 1
+            block.append(f'<span class="manual">awaiting grading by hand ({cell["points"]:g} points)</span></h3>')
+        else:
+            total += score
+            css = "pass" if score >= cell["points"] else "fail"
+            block.append(f'<span class="{css}">{score:g} / {cell["points"]:g}</span></h3>')
+        if answer is not None:
+            block.append(f"<p>Your answer:</p><pre>{e(answer)}</pre>")
+        if cell["reports"]:
+            block.append(f"<p>Checks:</p><pre>{e(chr(10).join(cell['reports']))}</pre>")
+        reason = cell["reason"] or (nb.get("reason") if score == 0 else None)
+        if override and override[1]:
+            block.append(f"<p>Grader's comment: {e(override[1])}</p>")
+        elif score == 0 and reason:
+            block.append(f'<p class="fail">Why 0: {e(reason)}</p>')
+        block.append("</div>")
+        parts.append("".join(block))
+    faults = "".join(f"<li>{e(f['cell'])}: {e(f['reason'])}</li>" for f in nb.get("faults", []))
+    notes = "".join(f"<li>{e(n)}</li>" for n in nb.get("notes", []))
+    head = (f"<h1>{e(assignment)}: feedback for {e(student)}</h1>"
+            f"<p><b>Score: {total:g} / {maximum:g}</b>"
+            + (f" ({waiting} written answer(s) still to be graded by hand)" if waiting else "") + "</p>")
+    if nb["status"] != "graded":
+        head += f'<p class="fail">{e(nb["reason"] or "")}</p>'
+    if faults:
+        head += f"<p>Cells stopped while grading (they score 0):</p><ul>{faults}</ul>"
+    if notes:
+        head += f"<ul>{notes}</ul>"
+    head += ("<p>Only your answer cells are graded; every other cell, the tests included, comes from the "
+             "course's own copy of the notebook.</p>")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(assignment)} feedback</title>"
+            f"<style>{_CSS}</style></head><body>{head}{''.join(parts)}</body></html>\n")
+
+
+# ---------------------------------------------------------------- report
+
+
+def report(course: Course, dest: Path | None = None) -> Path:
+    """PNG plots (per-exercise score distribution, hardest exercises, total scores) and index.html."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dest = Path(dest or course.reports)
+    dest.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in cell_rows(course) if r["score"] is not None and r["max_points"] > 0]
+    exercises: dict[tuple[str, str], list[float]] = {}
+    totals: dict[str, dict[str, float]] = {}
+    for row in rows:
+        exercises.setdefault((row["assignment"], row["exercise"]), []).append(row["score"] / row["max_points"])
+        totals.setdefault(row["assignment"], {}).setdefault(row["student"], 0.0)
+        totals[row["assignment"]][row["student"]] += row["score"]
+    images = []
+    if exercises:
+        labels = [f"{a}/{x}" for a, x in exercises]
+        fig, ax = plt.subplots(figsize=(8, 0.4 * len(labels) + 1.5))
+        ax.boxplot(list(exercises.values()), vert=False, tick_labels=labels)
+        means = [sum(v) / len(v) for v in exercises.values()]
+        ax.scatter(means, range(1, len(means) + 1), marker="D", color="C1", label="mean", zorder=3)
+        ax.set_xlabel("fraction of the exercise's points")
+        ax.set_title("Score distribution per exercise")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        fig.savefig(dest / "score_distribution.png", dpi=100)
+        plt.close(fig)
+        hardest = sorted(zip(means, labels, [len(v) for v in exercises.values()]))[:15]
+        fig, ax = plt.subplots(figsize=(8, 0.4 * len(hardest) + 1.5))
+        ax.barh([h[1] for h in hardest][::-1], [h[0] for h in hardest][::-1], color="C3")
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("mean fraction of points (lower is harder)")
+        ax.set_title("Hardest exercises")
+        fig.tight_layout()
+        fig.savefig(dest / "hardest_exercises.png", dpi=100)
+        plt.close(fig)
+        fig, axes = plt.subplots(1, len(totals), figsize=(4 * len(totals), 3), squeeze=False)
+        for ax, (assignment, by_student) in zip(axes[0], sorted(totals.items())):
+            ax.hist(list(by_student.values()), bins=10, color="C0")
+            ax.set_title(assignment)
+            ax.set_xlabel("total score")
+        axes[0][0].set_ylabel("students")
+        fig.tight_layout()
+        fig.savefig(dest / "total_scores.png", dpi=100)
+        plt.close(fig)
+        images = ["score_distribution.png", "hardest_exercises.png", "total_scores.png"]
+        table = "".join(f"<tr><td>{html.escape(label)}</td><td>{mean:.2f}</td><td>{n}</td></tr>"
+                        for mean, label, n in sorted(zip(means, labels, [len(v) for v in exercises.values()])))
+    else:
+        table = ""
+    body = "".join(f'<p><img src="{name}" alt="{name}"></p>' for name in images) or "<p>Nothing graded yet.</p>"
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title><style>{_CSS}"
+            f"</style></head><body><h1>Grading report</h1>{body}<h2>Exercises, hardest first</h2><table><tr>"
+            f"<th>exercise</th><th>mean fraction</th><th>students</th></tr>{table}</table></body></html>\n")
+    (dest / "index.html").write_text(page, encoding="utf-8")
+    return dest / "index.html"
+
+
+# ---------------------------------------------------------------- status
+
+
+def status(course: Course, limits) -> list[dict]:
+    """Per assignment: submissions collected, graded (current), out of date, not graded, fed back."""
+    out = []
+    students = course.students()
+    for assignment in course.assignments():
+        row = {"assignment": assignment, "collected": 0, "graded": 0, "outdated": 0, "not_graded": 0,
+               "feedback": 0}
+        for student in students:
+            if not (course.submitted / student / assignment).is_dir():
+                continue
+            row["collected"] += 1
+            path = result_path(course, student, assignment)
+            result = load_json(path)
+            if result is None:
+                row["not_graded"] += 1
+                continue
+            if result.get("key") == result_key(course, student, assignment, limits):
+                row["graded"] += 1
+            else:
+                row["outdated"] += 1
+            pages = [course.feedback / student / assignment / f"{nb}.html" for nb in result["notebooks"]]
+            if pages and all(p.exists() and p.stat().st_mtime >= path.stat().st_mtime for p in pages):
+                row["feedback"] += 1
+        out.append(row)
+    return out
+
+
+def status_table(rows: list[dict]) -> str:
+    head = f"{'assignment':<24} {'collected':>9} {'graded':>6} {'outdated':>8} {'not graded':>10} {'feedback':>8}"
+    lines = [head]
+    for r in rows:
+        lines.append(f"{r['assignment']:<24} {r['collected']:>9} {r['graded']:>6} {r['outdated']:>8} "
+                     f"{r['not_graded']:>10} {r['feedback']:>8}")
+    return "\n".join(lines)
+
+
+def dumps(data) -> str:
+    return json.dumps(data, indent=1, sort_keys=True)

@@ -1,0 +1,413 @@
+"""Running untrusted notebook code in a bubblewrap sandbox, watched by the trusted process.
+
+What the code inside sees (:func:`bwrap_command`):
+
+* read-only: /usr, the Python installation and the virtual environment, the project's ``autograder`` and
+  ``tinygrad_ref`` packages, a few files of /etc, and the JSON list of cells to run;
+* read-write: ``/work/job`` (its own copy of the assignment folder, the working directory), ``/work/out``
+  (where checks append records) and a private, size-limited ``/tmp``;
+* nothing else: not solutions/, not grading/ (gradebook, other students), not the home directory;
+* no network (its own network namespace with only a loopback), its own PID, IPC and UTS namespaces, a
+  cleared environment, a new session (no terminal), no capabilities, and an unprivileged user id of its
+  own (so the process limit counts only its processes).
+
+Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file size, data segment
+per process, open files, no core dumps), and a watchdog in the trusted process that every 50 ms measures
+the memory of all the sandbox's processes, the time spent in the current cell and in the whole
+notebook, and the bytes of output, and kills every process of the sandbox on a breach, recording why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import ROOT
+
+BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+MiB = 2**20
+GiB = 2**30
+UID_BASE = 300_000  # sandbox user ids are UID_BASE + the worker's pid: unique among live processes
+INSIDE_JOB, INSIDE_OUT, INSIDE_CELLS = "/work/job", "/work/out", "/work/in/cells.json"
+RECORDS_NAME, STATUS_NAME = "records.jsonl", "status.jsonl"
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here; grading refuses to run unsandboxed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-notebook limits. Defaults suit the course (a solution runs in well under 60 s)."""
+
+    cell_timeout: float = 120.0       # seconds of wall-clock time for one cell
+    notebook_timeout: float = 600.0   # seconds for the whole notebook, all cells together
+    memory: int = 2 * GiB             # bytes of memory for all processes of the sandbox together
+    processes: int = 64               # processes and threads of the sandbox's user
+    file_size: int = 64 * MiB         # bytes of the largest file it may write
+    output: int = 4 * MiB             # bytes written to stdout and stderr together
+    tmp_size: int = 256 * MiB         # size of the private /tmp
+    open_files: int = 1024
+
+    def describe(self) -> str:
+        return (f"{self.cell_timeout:g} s per cell, {self.notebook_timeout:g} s per notebook, "
+                f"{self.memory / GiB:g} GiB memory, {self.processes} processes, "
+                f"{self.file_size / MiB:g} MiB per file, {self.output / MiB:g} MiB of output")
+
+
+@dataclass
+class RunResult:
+    """What the trusted watchdog saw. ``fault_cell`` comes from the status file, which the code inside
+    can write: use it to decide what to re-run and to word reasons, never to score."""
+
+    completed: bool
+    fault: str | None = None
+    fault_cell: int | None = None
+    cell_errors: dict[int, str] = field(default_factory=dict)
+    cell_records: dict[int, tuple[int, int]] = field(default_factory=dict)  # cell -> record bytes before, after
+    records_text: str = ""
+    output_tail: str = ""
+    elapsed: float = 0.0
+    returncode: int | None = None
+
+
+# ---------------------------------------------------------------- reading what the sandbox wrote
+
+
+def read_untrusted(path: Path, limit: int) -> bytes:
+    """Read at most ``limit`` bytes of a file the sandbox may have replaced: never follow a symlink,
+    never block on a FIFO, only read regular files."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, MiB))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def parse_status(text: str) -> dict:
+    """Status lines -> last started cell, finished cells' errors and record offsets, done flag."""
+    started, finished, errors, records, done = None, set(), {}, {}, False
+    last_size = 0
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+            size = int(row.get("records", 0))
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if "start" in row and isinstance(row["start"], int):
+            started, last_size = row["start"], size
+        elif "end" in row and isinstance(row["end"], int):
+            finished.add(row["end"])
+            if row.get("error"):
+                errors[row["end"]] = str(row["error"])[:500]
+            records[row["end"]] = (last_size, size)
+        elif row.get("done") is True:
+            done = True
+    running = started if started is not None and started not in finished else None
+    return {"running": running, "errors": errors, "records": records, "done": done}
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _readonly_paths() -> list[str]:
+    paths = [sys.base_prefix, sys.prefix]
+    for package in ("autograder", "tinygrad_ref"):
+        if (ROOT / package).is_dir():
+            paths.append(str(ROOT / package))
+    out = []
+    for p in paths:
+        p = os.path.realpath(p)
+        if not p.startswith("/usr/") and p != "/usr" and p not in out:
+            out.append(p)
+    return out
+
+
+def _parents(path: str) -> list[str]:
+    parts = Path(path).parts[1:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executable) -> list[str]:
+    """The bubblewrap command line that runs the in-sandbox runner on ``job``'s cells."""
+    cmd = [BWRAP, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session", "--clearenv",
+           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+           "--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
+    for name in ("bin", "lib", "lib64", "sbin", "lib32"):
+        link = Path("/") / name
+        if link.is_symlink():
+            cmd += ["--symlink", os.readlink(link), str(link)]
+        elif link.is_dir():
+            cmd += ["--ro-bind", str(link), str(link)]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/alternatives", "/etc/matplotlibrc"):
+        if os.path.exists(etc):
+            cmd += ["--ro-bind", etc, etc]
+    cmd += ["--ro-bind", str(job / "passwd"), "/etc/passwd", "--ro-bind", str(job / "group"), "/etc/group"]
+    made = {"/usr", "/tmp", "/proc", "/dev"}
+    for path in _readonly_paths() + [INSIDE_JOB, INSIDE_OUT, INSIDE_CELLS]:
+        for parent in _parents(path):
+            if parent not in made:
+                cmd += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
+    for path in _readonly_paths():
+        cmd += ["--ro-bind", path, path]
+    cmd += ["--bind", str(job / "work"), INSIDE_JOB, "--bind", str(job / "out"), INSIDE_OUT,
+            "--ro-bind", str(job / "cells.json"), INSIDE_CELLS, "--chdir", INSIDE_JOB]
+    env = {
+        "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "USER": "student",
+        "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib", "IPYTHONDIR": "/tmp/.ipython",
+        "XDG_CACHE_HOME": "/tmp/.cache", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+        "AUTOGRADER_RECORD": f"{INSIDE_OUT}/{RECORDS_NAME}",
+    }
+    for key, value in env.items():
+        cmd += ["--setenv", key, value]
+    # bubblewrap runs as root here (no user namespace, so the user id below is a real, unprivileged one
+    # that owns nothing but the job's folders); it keeps only the right to change user ids, which setpriv
+    # uses once and drops with every other capability before Python starts.
+    if os.geteuid() == 0:
+        cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all"]
+    else:
+        cmd += ["--unshare-user", "--uid", str(uid), "--gid", str(uid), "--"]
+    cmd += [python, "-s", "-P", "-m", "autograder.runner", INSIDE_CELLS, f"{INSIDE_OUT}/{STATUS_NAME}"]
+    return cmd
+
+
+def _set_limits(limits: Limits):
+    def apply():
+        os.setsid()
+        for kind, value in ((resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_FSIZE, limits.file_size),
+                            (resource.RLIMIT_CORE, 0), (resource.RLIMIT_DATA, limits.memory),
+                            (resource.RLIMIT_NOFILE, limits.open_files)):
+            resource.setrlimit(kind, (value, value))
+    return apply
+
+
+def check_available() -> None:
+    """Raise SandboxUnavailable with what to do when bubblewrap cannot run here."""
+    if not os.path.exists(BWRAP):
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed; run `make system-deps` "
+                                 "(apt-get install bubblewrap) and grade again")
+    probe = subprocess.run([BWRAP, "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
+                            "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here ({probe.stderr.strip()}); grade as "
+                                 "root or enable unprivileged user namespaces (see docs/instructor-guide.md)")
+
+
+# ---------------------------------------------------------------- watching
+
+
+def _sandbox_pids(uid: int) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat(f"/proc/{name}").st_uid == uid:
+                    pids.append(int(name))
+            except OSError:
+                pass
+    return pids
+
+
+def _memory(pids: list[int]) -> int:
+    """Private resident memory of all processes plus the largest shared part (copy-on-write pages of
+    forked children are not counted once per child)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    private, shared = 0, 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                fields = f.read().split()
+            resident, share = int(fields[1]), int(fields[2])
+        except (OSError, ValueError, IndexError):
+            continue
+        private += max(resident - share, 0)
+        shared = max(shared, share)
+    return (private + shared) * page
+
+
+class _Output(threading.Thread):
+    """Reads the sandbox's stdout and stderr, keeping the last 16 KiB and counting every byte."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream, self.total, self.tail = stream, 0, b""
+
+    def run(self):
+        fd = self.stream.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.total += len(chunk)
+            self.tail = (self.tail + chunk)[-16384:]
+
+
+def run_cells(cells: list[tuple[int, str]], files, limits: Limits, workdir: Path | None = None,
+              python: str = sys.executable, exclude_notebooks: bool = False) -> RunResult:
+    """Run ``cells`` (``(index, source)`` pairs) in a fresh sandbox whose working directory starts as a
+    copy of the regular files of ``files`` (a folder or a list of folders, later ones overriding earlier
+    ones; notebooks left out with ``exclude_notebooks``). Returns what happened; never raises for anything
+    the code inside does."""
+    base = Path(tempfile.mkdtemp(prefix=f"autograder-job-{os.getpid()}-", dir=workdir))
+    os.chmod(base, 0o700)
+    uid = UID_BASE + os.getpid()
+    try:
+        return _run(base, uid, cells, files, limits, python, exclude_notebooks)
+    finally:
+        _kill_uid(uid)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run(base: Path, uid: int, cells, files, limits: Limits, python: str, exclude_notebooks: bool) -> RunResult:
+    (base / "work").mkdir()
+    (base / "out").mkdir()
+    for folder in [files] if isinstance(files, (str, Path)) else files or []:
+        if Path(folder).is_dir():
+            _copy_tree(Path(folder), base / "work", exclude_notebooks=exclude_notebooks)
+    (base / "cells.json").write_text(json.dumps([[int(i), s] for i, s in cells]))
+    (base / "passwd").write_text(f"root:x:0:0::/root:/bin/sh\nstudent:x:{uid}:{uid}::/tmp:/bin/sh\n")
+    (base / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+    for path in (base / "cells.json", base / "passwd", base / "group"):
+        os.chmod(path, 0o644)
+    for root, dirs, names in os.walk(base / "work"):
+        for name in dirs + names:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+    for path in (base / "work", base / "out"):
+        os.chown(path, uid, uid)
+        os.chmod(path, 0o700)
+    _kill_uid(uid)  # a leftover of an earlier job with the same id (the pid was reused) must not count
+
+    status_path = base / "out" / STATUS_NAME
+    start = time.monotonic()
+    proc = subprocess.Popen(bwrap_command(base, uid, limits, python), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_set_limits(limits),
+                            close_fds=True)
+    output = _Output(proc.stdout)
+    output.start()
+    fault, running, cell_since, last_scan = None, None, start, 0.0
+    while True:
+        try:
+            proc.wait(timeout=0.05)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        status = parse_status(read_untrusted(status_path, 8 * MiB).decode("utf-8", "replace"))
+        if status["running"] != running:
+            running, cell_since = status["running"], now
+        if output.total > limits.output:
+            fault = f"printed more than {limits.output / MiB:g} MiB of output"
+        elif now - start > limits.notebook_timeout:
+            fault = f"the notebook ran longer than its time limit of {limits.notebook_timeout:g} s"
+        elif running is not None and now - cell_since > limits.cell_timeout:
+            fault = f"the cell ran longer than its time limit of {limits.cell_timeout:g} s"
+        elif now - last_scan > 0.1:
+            last_scan = now
+            used = _memory(_sandbox_pids(uid))
+            if used > limits.memory:
+                fault = f"used more than {limits.memory / GiB:g} GiB of memory"
+        if fault:
+            _kill(proc, uid)
+            break
+    proc.wait()
+    output.join(timeout=2)
+    elapsed = time.monotonic() - start
+    status = parse_status(read_untrusted(status_path, 8 * MiB).decode("utf-8", "replace"))
+    running = status["running"]
+    completed = fault is None and status["done"] and proc.returncode == 0
+    if fault is None and not completed:
+        code = proc.returncode
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+        if code >= 128:
+            how += f" (signal {code - 128}: {_signal_name(code - 128)})"
+        fault = f"the Python process running the notebook {how}"
+        if limits.memory and "MemoryError" in status["errors"].get(running, ""):
+            fault += " after running out of memory"
+    records = read_untrusted(base / "out" / RECORDS_NAME, limits.file_size + MiB).decode("utf-8", "replace")
+    return RunResult(completed=completed, fault=fault, fault_cell=running, cell_errors=status["errors"],
+                     cell_records=status["records"], records_text=records,
+                     output_tail=output.tail.decode("utf-8", "replace"), elapsed=elapsed, returncode=proc.returncode)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown"
+
+
+def _kill(proc: subprocess.Popen, uid: int) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    _kill_uid(uid)
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process of the sandbox's user id (a few rounds: a fork bomb keeps making more)."""
+    for _ in range(5):
+        pids = _sandbox_pids(uid)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
+def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB, exclude_notebooks: bool = False) -> None:
+    """Copy regular files and folders only (no symlinks, devices or FIFOs), up to ``max_bytes``."""
+    total = 0
+    for root, dirs, names in os.walk(src, followlinks=False):
+        rel = Path(root).relative_to(src)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                   and not os.path.islink(os.path.join(root, d))]
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            path = Path(root) / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode) or total + info.st_size > max_bytes:
+                continue
+            if exclude_notebooks and name.endswith(".ipynb") or name == "timestamp.txt":
+                continue
+            total += info.st_size
+            shutil.copyfile(path, dest / rel / name, follow_symlinks=False)

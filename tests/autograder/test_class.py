@@ -1,0 +1,169 @@
+"""End to end: a class of 40+ submissions (honest, blank, partial and 30+ attacks) graded with 2 workers.
+
+Every submission must get exactly its expected score per test cell (attacks: no undeserved point, and
+honest parts still count), the run must finish for everyone, nothing may leak out of the sandbox, and
+the gradebook, feedback, export and report must agree with the results.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from autograder import notebooks as nbs
+from autograder.config import Course
+
+from . import classroom
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("autograder-class")]
+
+SUBS = classroom.submissions(Course(), 0)
+ATTACKS = [s for s in SUBS if s.attack]
+FAULTS = {"attack_os_exit": "exited", "attack_self_kill": "signal 9", "attack_segfault": "signal 11",
+          "attack_infinite_loop": "time limit", "attack_memory_bomb_forked": "memory",
+          "attack_giant_output": "output", "attack_forged_status": "exited"}
+
+
+def _id(sub):
+    return f"{sub.student}/{sub.assignment}"
+
+
+def test_the_class_is_big_enough():
+    assert len(SUBS) >= 30
+    assert len(ATTACKS) >= 20
+    assert len({s.student for s in SUBS}) >= 30
+
+
+def test_the_run_completes_for_everyone(graded_class):
+    summary = graded_class["summary"]
+    assert summary["failures"] == []
+    assert set(graded_class["results"]) == {(s.student, s.assignment) for s in SUBS}
+    assert summary["problems"] == []
+
+
+@pytest.mark.parametrize("sub", SUBS, ids=_id)
+def test_exact_score_per_test_cell(graded_class, sub):
+    result = graded_class["results"][(sub.student, sub.assignment)]
+    assert classroom.scores(result) == sub.expected, classroom.dump(result)
+    for nb in result["notebooks"].values():
+        for gid, cell in nb["cells"].items():
+            if cell["kind"] == "auto" and cell["score"] == 0:
+                assert cell["reason"], f"{gid} scored 0 without a reason"
+            if cell["kind"] == "auto":
+                assert cell["score"] is not None, f"{gid} left ungraded"
+            assert cell["points"] == {"written-why": 1, "written-explain": 2}.get(gid, classroom.FULL_01.get(
+                gid, classroom.FULL_02.get(gid))), "points must come from the source, not the submission"
+
+
+@pytest.mark.parametrize("sub", [s for s in SUBS if s.leak_probe], ids=_id)
+def test_nothing_outside_the_sandbox_was_reachable(graded_class, sub):
+    result = graded_class["results"][(sub.student, sub.assignment)]
+    report = "\n".join(result["notebooks"]["01-basics"]["cells"]["test-answer"]["reports"])
+    assert "got str 'LEAK:'" in report, f"the attack reached something: {report}"
+
+
+def test_no_connection_reached_the_host(graded_class):
+    assert graded_class["connection"] is None
+
+
+@pytest.mark.parametrize("student", sorted(FAULTS))
+def test_faults_are_recorded_with_their_reason(graded_class, student):
+    nb = graded_class["results"][(student, "01-basics")]["notebooks"]["01-basics"]
+    reasons = " ".join(f["reason"] for f in nb["faults"])
+    assert FAULTS[student] in reasons, nb["faults"]
+    assert "stopped" in nb["cells"]["test-square"]["reason"] or "not defined" in nb["cells"]["test-square"]["reason"]
+
+
+def test_broken_files_score_zero_with_a_reason(graded_class):
+    invalid = graded_class["results"][("attack_invalid_json", "01-basics")]["notebooks"]["01-basics"]
+    assert invalid["status"] == "invalid" and "not a valid notebook" in invalid["reason"]
+    renamed = graded_class["results"][("attack_renamed", "01-basics")]["notebooks"]["01-basics"]
+    assert renamed["status"] == "missing" and "01-basics-final.ipynb" in renamed["reason"]
+    assert "renamed" in renamed["reason"]
+
+
+def test_gradebook_matches_results_through_nbgrader_api(graded_class):
+    from nbgrader.api import Gradebook
+
+    course = graded_class["course"]
+    with Gradebook(course.db_url) as gb:
+        for (student, assignment), result in graded_class["results"].items():
+            submission = gb.find_submission(assignment, student)
+            for nb_name, nb in result["notebooks"].items():
+                for gid, cell in nb["cells"].items():
+                    grade = gb.find_grade(gid, nb_name, assignment, student)
+                    assert grade.manual_score is None, "a student's code changed a manual score"
+                    if cell["kind"] == "auto":
+                        assert grade.auto_score == cell["score"]
+                        assert not grade.needs_manual_grade
+                    elif nb["status"] == "graded":
+                        assert grade.needs_manual_grade, "written answers go to formgrader"
+            assert submission.score == result["auto_score"]
+        assert sum(len(a.submissions) for a in gb.assignments) == len(graded_class["results"])
+
+
+def test_feedback_never_shows_hidden_tests_or_solutions(graded_class):
+    from autograder.outputs import feedback
+
+    course = graded_class["course"]
+    pages = feedback(course)
+    assert len(pages) == len(graded_class["results"])
+    for assignment in course.assignments():
+        source = nbs.read(course.solutions / assignment / f"{assignment}.ipynb")
+        public = {line.strip() for line in nbs.public_text(source).splitlines()}
+        hidden = {line.strip() for cell in source.cells for part in nbs.HIDDEN_REGION.findall(cell.source)
+                  for line in part.splitlines()} - public
+        solution = {line.strip() for cell in source.cells if nbs.is_solution(cell)
+                    for part in nbs.secret_text(cell) for line in part.splitlines()} - public
+        for page in pages:
+            if page.parent.name != assignment:
+                continue
+            text = page.read_text()
+            result = graded_class["results"][(page.parent.parent.name, assignment)]
+            own = {line.strip() for a in result["notebooks"][assignment]["answers"].values() for line in a.splitlines()}
+            import html
+
+            leaked = [line for line in hidden | (solution - own) if len(line) >= 6 and html.escape(line) in text]
+            assert not leaked, f"{page}: {leaked}"
+
+
+def test_export_has_a_reason_for_every_zero(graded_class):
+    from autograder.outputs import export
+
+    course = graded_class["course"]
+    cells_csv, totals_csv = export(course)
+    rows = list(csv.DictReader(open(cells_csv)))
+    assert len(rows) == sum(len(nb["cells"]) for r in graded_class["results"].values() for nb in r["notebooks"].values())
+    for row in rows:
+        if row["score"] in ("0", "0.0"):
+            assert row["reason"], row
+    totals = {(r["student"], r["assignment"]): float(r["score"]) for r in csv.DictReader(open(totals_csv))}
+    assert totals[("honest", "01-basics")] == 4 and totals[("attack_always_equal", "01-basics")] == 1
+
+
+def test_report_and_status(graded_class):
+    from autograder.outputs import report, status
+
+    course = graded_class["course"]
+    page = report(course)
+    for name in ("score_distribution.png", "hardest_exercises.png", "total_scores.png"):
+        assert (page.parent / name).stat().st_size > 1000
+    rows = {r["assignment"]: r for r in status(course, classroom.LIMITS)}
+    assert rows["01-basics"]["collected"] == sum(s.assignment == "01-basics" for s in SUBS)
+    assert rows["01-basics"]["graded"] == rows["01-basics"]["collected"]
+
+
+def test_grading_again_reuses_results_and_duplicates_nothing(graded_class):
+    from nbgrader.api import Gradebook
+
+    from autograder.pipeline import grade
+
+    course = graded_class["course"]
+    again = grade(course, workers=2, limits=classroom.LIMITS, progress=False)
+    assert again["graded"] == 0 and again["reused"] == len(SUBS)
+    assert {(r["student"], r["assignment"]): classroom.scores(r) for r in again["results"]} == \
+        {k: classroom.scores(r) for k, r in graded_class["results"].items()}
+    with Gradebook(course.db_url) as gb:
+        assert sum(len(a.submissions) for a in gb.assignments) == len(SUBS)
+        assert len(gb.students) == len({s.student for s in SUBS})

@@ -1,0 +1,79 @@
+"""Same grades serial or parallel, and after the grader is killed mid-run and started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder.config import ROOT
+from autograder.pipeline import grade
+
+from . import classroom
+from .conftest import new_course
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("autograder-resume")]
+
+SUBSET = {"honest", "blank", "partial_square", "partial_ddof", "attack_always_equal", "attack_os_exit",
+          "attack_giant_output", "attack_edited_tests", "attack_invalid_json"}
+
+
+def _populate(course):
+    subs = [s for s in classroom.submissions(course, 0) if s.student in SUBSET]
+    for sub in subs:
+        classroom.write(course, sub)
+    return subs
+
+
+def _grades(results):
+    return {(r["student"], r["assignment"]): (classroom.scores(r), {
+        gid: c["reason"] for nb in r["notebooks"].values() for gid, c in nb["cells"].items()})
+        for r in results}
+
+
+def test_serial_and_parallel_give_the_same_grades(tmp_path, released):
+    serial_course, parallel_course = new_course(tmp_path / "s", released), new_course(tmp_path / "p", released)
+    subs = _populate(serial_course)
+    _populate(parallel_course)
+    serial = grade(serial_course, workers=1, limits=classroom.LIMITS, progress=False)
+    parallel = grade(parallel_course, workers=2, limits=classroom.LIMITS, progress=False)
+    assert _grades(serial["results"]) == _grades(parallel["results"])
+    assert {k: v[0] for k, v in _grades(serial["results"]).items()} == classroom.expected_scores(subs)
+
+
+def test_killed_grader_resumes_with_the_same_grades(tmp_path, released):
+    from nbgrader.api import Gradebook
+
+    course = new_course(tmp_path, released)
+    subs = _populate(course)
+    command = [sys.executable, "-m", "autograder", "--solutions", str(course.solutions), "--release-dir",
+               str(course.release), "--grading", str(course.grading), "grade", "--workers", "2", "--no-progress",
+               "--cell-timeout", str(classroom.LIMITS.cell_timeout), "--memory-mb", "1024", "--max-output-mb", "1"]
+    proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(course.results.glob("*/*.json"))) >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, f"finished before it could be killed: {proc.stderr.read().decode()[-2000:]}"
+    os.killpg(proc.pid, signal.SIGKILL)  # the grader, its workers and their sandboxes, mid-run
+    proc.wait()
+    done_before = len(list(course.results.glob("*/*.json")))
+    assert done_before < len(subs), "everything finished before the kill"
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"{done_before} unchanged since the last run" in again.stdout or done_before == 0, again.stdout
+    from autograder.grading import load_json
+
+    results = [load_json(p) for p in sorted(course.results.glob("*/*.json"))]
+    assert {(r["student"], r["assignment"]): classroom.scores(r) for r in results} == classroom.expected_scores(subs)
+    with Gradebook(course.db_url) as gb:
+        assert sum(len(a.submissions) for a in gb.assignments) == len(subs)
+        for r in results:
+            assert gb.find_submission(r["assignment"], r["student"]).score == r["auto_score"]

@@ -1,1 +1,0 @@
-WRONG_ANSWERS = {"f": ["def f(x):\n    return x + 2\n"]}
