@@ -1,12 +1,12 @@
 """Instructor command line: `python -m autograder <command>` (see docs/instructor-guide.md).
 
-  release   write the student version of assignments into course/
-  collect   import submissions from a folder (<student>/<assignment>/*.ipynb) or an LMS zip
-  grade     autograde submissions in a sandbox and write the gradebook
-  feedback  write per-student HTML feedback
-  export    write CSV files of scores, with the reason for every zero
-  report    write plots and an HTML page for the instructor
-  status    show what has been collected, graded and fed back
+release   write the student version of assignments into course/
+collect   import submissions from a folder (<student>/<assignment>/*.ipynb) or an LMS zip
+grade     autograde submissions in a sandbox and write the gradebook
+feedback  write per-student HTML feedback
+export    write CSV files of scores, with the reason for every zero
+report    write plots and an HTML page for the instructor
+status    show what has been collected, graded and fed back
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--solutions", type=Path, help="instructor notebooks (default: solutions/)")
     parser.add_argument("--release-dir", type=Path, help="student release (default: course/)")
     parser.add_argument("--grading", type=Path, help="grading workspace (default: grading/)")
@@ -52,16 +53,24 @@ def _limit_args(parser) -> None:
 
     d = Limits()
     parser.add_argument("--cell-timeout", type=float, default=d.cell_timeout, help="seconds per cell")
-    parser.add_argument("--notebook-timeout", type=float, default=d.notebook_timeout, help="seconds per notebook")
+    parser.add_argument(
+        "--notebook-timeout", type=float, default=d.notebook_timeout, help="seconds per notebook"
+    )
     parser.add_argument("--memory-mb", type=int, default=d.memory // 2**20, help="memory per notebook (MiB)")
-    parser.add_argument("--max-output-mb", type=float, default=d.output / 2**20, help="output per notebook (MiB)")
+    parser.add_argument(
+        "--max-output-mb", type=float, default=d.output / 2**20, help="output per notebook (MiB)"
+    )
 
 
 def _limits(args):
     from .sandbox import Limits
 
-    return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                  memory=args.memory_mb * 2**20, output=int(args.max_output_mb * 2**20))
+    return Limits(
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory=args.memory_mb * 2**20,
+        output=int(args.max_output_mb * 2**20),
+    )
 
 
 def _course(args):
@@ -108,13 +117,22 @@ def _run(args, course) -> int:
     elif args.command == "grade":
         from .pipeline import grade, summary_table
 
-        summary = grade(course, args.student, args.assignment, workers=args.workers, limits=_limits(args),
-                        progress=not args.no_progress, force=args.force)
+        summary = grade(
+            course,
+            args.student,
+            args.assignment,
+            workers=args.workers,
+            limits=_limits(args),
+            progress=not args.no_progress,
+            force=args.force,
+        )
         if summary["failures"]:
             return 1
         print(summary_table(summary))
-        print(f"gradebook: {course.db_path}; next: manual grading in formgrader, then "
-              "python -m autograder feedback / export")
+        print(
+            f"gradebook: {course.db_path}; next: manual grading in formgrader, then "
+            "python -m autograder feedback / export"
+        )
     elif args.command == "feedback":
         from .outputs import feedback
 

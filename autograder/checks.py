@@ -57,7 +57,8 @@ def to_plain(value):
         return {k: to_plain(v) for k, v in value.items()}
     array = _tensor_to_numpy(value)
     if array is None:
-        raise TypeError(f"an answer of type {type(value).__module__}.{type(value).__qualname__} cannot be checked; "
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        raise TypeError(f"an answer of type {kind} cannot be checked; "
                         "return a number, string, list, tuple, dict, NumPy array or tensor")
     if array.dtype.kind not in _ARRAY_KINDS:
         raise TypeError(f"arrays of dtype {array.dtype} cannot be checked; use a numeric or bool dtype")
@@ -161,7 +162,8 @@ def compare(expected, got, atol: float = 1e-6, rtol: float = 1e-5, check_dtype: 
         if math.isnan(expected) and math.isnan(got):
             return None
         if not abs(got - expected) <= atol + rtol * abs(expected):
-            return Mismatch(where, f"expected {expected!r}, got {got!r} (tolerance {atol:g} + {rtol:g}*|expected|)")
+            return Mismatch(where, f"expected {expected!r}, got {got!r} "
+                                   f"(tolerance {atol:g} + {rtol:g}*|expected|)")
         return None
     if expected is None:
         return None if got is None else Mismatch(where, f"expected None, got {_describe(got)}")
@@ -285,7 +287,8 @@ def check(name: str, answer, cases=None, *, reference=None, expected=None, atol:
     if reference is None and expected is None and not os.environ.get(RECORD_ENV):
         raise ValueError(f"check {name!r}: give reference= or expected=")
     if not isinstance(cases, list) and cases is not None:
-        raise TypeError(f"check {name!r}: cases must be a list of tuples or dicts, got {type(cases).__name__}")
+        raise TypeError(f"check {name!r}: cases must be a list of tuples or dicts, "
+                        f"got {type(cases).__name__}")
     runs = [_NO_CASE] if cases is None else cases
     record_path = os.environ.get(RECORD_ENV)
     if record_path:

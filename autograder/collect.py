@@ -49,8 +49,10 @@ class Entry:
 def collect(course: Course, source: Path, assignments: list[str] | None = None) -> list[Entry]:
     source = Path(source)
     if not source.exists():
-        raise CollectError(f"{source} does not exist; give a folder laid out <student>/<assignment>/*.ipynb "
-                           "or a zip file downloaded from the LMS")
+        raise CollectError(
+            f"{source} does not exist; give a folder laid out <student>/<assignment>/*.ipynb "
+            "or a zip file downloaded from the LMS"
+        )
     known = course.assignments()
     wanted = assignments or known
     bad = [a for a in wanted if a not in known]
@@ -100,8 +102,12 @@ def _scan(root: Path, known, wanted, staged) -> list[Entry]:
     entries = []
     # a zip that wraps everything in one folder that is not a student: look inside it
     children = [p for p in root.iterdir() if p.name not in IGNORED]
-    if len(children) == 1 and children[0].is_dir() and not any((children[0] / a).is_dir() for a in known) \
-            and not any(c.is_file() for c in children):
+    if (
+        len(children) == 1
+        and children[0].is_dir()
+        and not any((children[0] / a).is_dir() for a in known)
+        and not any(c.is_file() for c in children)
+    ):
         inner = [p for p in children[0].iterdir() if p.is_dir()]
         if inner and any((p / a).is_dir() for p in inner for a in known):
             root = children[0]
@@ -118,31 +124,63 @@ def _scan(root: Path, known, wanted, staged) -> list[Entry]:
             student, assignment = _flat_name(path.name, known)
             inner_path = Path(f"{assignment}.ipynb") if assignment else None
             if assignment is None:
-                entries.append(Entry("skipped", student or "?", "?", str(rel),
-                                     f"no known assignment name in the file name (known: {', '.join(known)})"))
+                entries.append(
+                    Entry(
+                        "skipped",
+                        student or "?",
+                        "?",
+                        str(rel),
+                        f"no known assignment name in the file name (known: {', '.join(known)})",
+                    )
+                )
                 continue
         else:
-            entries.append(Entry("skipped", "?", "?", str(rel), "not in <student>/<assignment>/ and not an LMS "
-                                 "file named <student>_..._<assignment>.ipynb"))
+            entries.append(
+                Entry(
+                    "skipped",
+                    "?",
+                    "?",
+                    str(rel),
+                    "not in <student>/<assignment>/ and not an LMS "
+                    "file named <student>_..._<assignment>.ipynb",
+                )
+            )
             continue
         if not STUDENT_ID.match(student or ""):
-            entries.append(Entry("skipped", student or "?", assignment, str(rel),
-                                 "invalid student id (letters, digits, and . _ @ + - only)"))
+            entries.append(
+                Entry(
+                    "skipped",
+                    student or "?",
+                    assignment,
+                    str(rel),
+                    "invalid student id (letters, digits, and . _ @ + - only)",
+                )
+            )
             continue
         if assignment not in known:
-            entries.append(Entry("skipped", student, assignment, str(rel),
-                                 f"unknown assignment (known: {', '.join(known)})"))
+            entries.append(
+                Entry(
+                    "skipped",
+                    student,
+                    assignment,
+                    str(rel),
+                    f"unknown assignment (known: {', '.join(known)})",
+                )
+            )
             continue
         if assignment not in wanted:
             continue
         if path.stat().st_size > MAX_FILE:
-            entries.append(Entry("skipped", student, assignment, str(rel), f"larger than {MAX_FILE // 2**20} MiB"))
+            entries.append(
+                Entry("skipped", student, assignment, str(rel), f"larger than {MAX_FILE // 2**20} MiB")
+            )
             continue
         files = staged.setdefault((student, assignment), {})
         key = str(inner_path)
         if key in files:
-            entries.append(Entry("skipped", student, assignment, str(rel), f"a second copy of {key}; kept the "
-                                 "first"))
+            entries.append(
+                Entry("skipped", student, assignment, str(rel), f"a second copy of {key}; kept the first")
+            )
             continue
         files[key] = path
     return entries
@@ -160,10 +198,15 @@ def _store(course: Course, staged) -> list[Entry]:
         dest = course.submitted / student / assignment
         notebooks = [k for k in files if k.endswith(".ipynb")]
         if not notebooks:
-            entries.append(Entry("skipped", student, assignment, ", ".join(files), "no notebook in the submission"))
+            entries.append(
+                Entry("skipped", student, assignment, ", ".join(files), "no notebook in the submission")
+            )
             continue
-        old = {str(p.relative_to(dest)): p.read_bytes() for p in dest.rglob("*") if p.is_file()} \
-            if dest.is_dir() else None
+        old = (
+            {str(p.relative_to(dest)): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+            if dest.is_dir()
+            else None
+        )
         new = {k: p.read_bytes() for k, p in files.items()}
         if old is not None:
             old.pop("timestamp.txt", None)
@@ -174,7 +217,7 @@ def _store(course: Course, staged) -> list[Entry]:
         stamp = max(p.stat().st_mtime for p in files.values())
         tmp = dest.with_name(f".{assignment}.collecting")
         shutil.rmtree(tmp, ignore_errors=True)
-        for k, p in files.items():
+        for k in files:
             (tmp / k).parent.mkdir(parents=True, exist_ok=True)
             (tmp / k).write_bytes(new[k])
         (tmp / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime(stamp)))
@@ -188,12 +231,28 @@ def _store(course: Course, staged) -> list[Entry]:
                 try:
                     json.loads(new[k])
                 except ValueError as exc:
-                    entries.append(Entry("warning", student, assignment, k, f"not valid notebook JSON ({exc}); "
-                                         "it will score 0 unless the student resubmits a notebook saved by Jupyter"))
+                    entries.append(
+                        Entry(
+                            "warning",
+                            student,
+                            assignment,
+                            k,
+                            f"not valid notebook JSON ({exc}); "
+                            "it will score 0 unless the student resubmits a notebook saved by Jupyter",
+                        )
+                    )
         expected = {p.name for p in course.source_notebooks(assignment)}
         for name in sorted(expected - set(notebooks)):
-            entries.append(Entry("warning", student, assignment, name, f"missing (submitted: {', '.join(notebooks)}); "
-                                 "it will score 0: ask the student to submit it under this name"))
+            entries.append(
+                Entry(
+                    "warning",
+                    student,
+                    assignment,
+                    name,
+                    f"missing (submitted: {', '.join(notebooks)}); "
+                    "it will score 0: ask the student to submit it under this name",
+                )
+            )
     return entries
 
 

@@ -25,8 +25,9 @@ def assignments(solutions: Path = SOLUTIONS) -> list[str]:
     """Every assignment folder in solutions/, in course order (NN-name)."""
     if not Path(solutions).is_dir():
         return []
-    return sorted(p.name for p in Path(solutions).iterdir()
-                  if p.is_dir() and (p / f"{p.name}.ipynb").exists())
+    return sorted(
+        p.name for p in Path(solutions).iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").exists()
+    )
 
 
 def notebook_path(assignment: str, root: Path = SOLUTIONS) -> Path:
@@ -109,8 +110,13 @@ class Course:
         """nbgrader's Config pointing at this course's folders and gradebook."""
         self.grading.mkdir(parents=True, exist_ok=True)
         return nbgrader_config(
-            root=str(self.solutions.parent), source_directory=str(self.solutions),
-            release_directory=str(self.release), submitted_directory=str(self.submitted),
-            autograded_directory=str(self.autograded), feedback_directory=str(self.feedback),
+            root=str(self.solutions.parent),
+            source_directory=str(self.solutions),
+            release_directory=str(self.release),
+            submitted_directory=str(self.submitted),
+            autograded_directory=str(self.autograded),
+            feedback_directory=str(self.feedback),
             solution_directory=str(self.grading / "solution"),
-            source_with_tests_directory=str(self.grading / "source_with_tests"), db_url=self.db_url)
+            source_with_tests_directory=str(self.grading / "source_with_tests"),
+            db_url=self.db_url,
+        )

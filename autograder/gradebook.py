@@ -29,7 +29,9 @@ def ensure_assignment(course: Course, assignment: str) -> None:
         wanted[path.stem] = {nbs.grade_id(c) for c in nb.cells if nbs.nbgrader_meta(c).get("grade")}
     with Gradebook(course.db_url) as gb:
         try:
-            known = {n.name: {g.name for g in n.grade_cells} for n in gb.find_assignment(assignment).notebooks}
+            known = {
+                n.name: {g.name for g in n.grade_cells} for n in gb.find_assignment(assignment).notebooks
+            }
         except MissingEntry:
             known = {}
     if all(known.get(name) == cells for name, cells in wanted.items()):
@@ -40,20 +42,38 @@ def ensure_assignment(course: Course, assignment: str) -> None:
         release([assignment], dest=Path(tmp) / "release", course=course)
 
 
-def write_result(course: Course, result: dict) -> None:
-    """Store one graded submission: the submission, every grade cell's auto score, a comment with the
-    reason for a zero, and the graded notebook formgrader shows."""
-    from nbgrader.api import Gradebook, MissingEntry
+def open_gradebook(course: Course):
+    """nbgrader's Gradebook on the course's database (use it as a context manager)."""
+    from nbgrader.api import Gradebook
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    return Gradebook(course.db_url)
+
+
+def write_result(course: Course, result: dict, gb=None) -> None:
+    """Store one graded submission: the submission, every grade cell's auto score, a comment with the
+    reason for a zero, and the graded notebook formgrader shows. ``gb``: an open Gradebook to reuse."""
+    if gb is None:
+        with open_gradebook(course) as gb:
+            _write(course, result, gb)
+    else:
+        _write(course, result, gb)
+    _write_autograded(course, result)
+
+
+def _write(course: Course, result: dict, gb) -> None:
+    from nbgrader.api import MissingEntry
+
     student, assignment = result["student"], result["assignment"]
-    with Gradebook(course.db_url) as gb:
+    if True:
         gb.update_or_create_student(student)
         try:
             gb.find_submission(assignment, student)
         except MissingEntry:
             timestamp = _timestamp(course, student, assignment)
-            with warnings.catch_warnings():  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+            with (
+                warnings.catch_warnings()
+            ):  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
                 warnings.simplefilter("ignore")
                 gb.add_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
         for nb_name, nb in result["notebooks"].items():
@@ -75,7 +95,6 @@ def write_result(course: Course, result: dict) -> None:
                 if comment is not None:
                     comment.auto_comment = cell.get("reason")
             gb.db.commit()
-    _write_autograded(course, result)
 
 
 def _timestamp(course: Course, student: str, assignment: str) -> str | None:

@@ -51,8 +51,9 @@ def _sha(*parts: bytes) -> str:
 
 def grader_hash() -> str:
     """Changes when the code that records or compares answers changes."""
-    return _sha(*((_HERE / name).read_bytes() for name in ("checks.py", "runner.py", "grading.py",
-                                                            "notebooks.py")))[:16]
+    return _sha(
+        *((_HERE / name).read_bytes() for name in ("checks.py", "runner.py", "grading.py", "notebooks.py"))
+    )[:16]
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -84,7 +85,19 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
     solution notebook does not run to the end.
     """
     raw = notebook.read_bytes()
-    key = _sha(raw, grader_hash().encode())[:20]
+    data_files = [
+        p
+        for p in sorted(notebook.parent.rglob("*"))
+        if p.is_file()
+        and p.suffix != ".ipynb"
+        and ".ipynb_checkpoints" not in p.parts
+        and "__pycache__" not in p.parts
+    ]
+    key = _sha(
+        raw,
+        grader_hash().encode(),
+        *(str(p.relative_to(notebook.parent)).encode() + p.read_bytes() for p in data_files),
+    )[:20]
     cache = course.cache / assignment / f"{notebook.stem}-{key}.json"
     cached = load_json(cache)
     if cached and cached.get("hash") == key:
@@ -94,14 +107,19 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
     except Exception as exc:  # nbformat raises several kinds
         raise GradingError(f"{notebook}: not a readable notebook ({exc}); fix the solution notebook") from exc
     cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    solution_limits = dataclasses.replace(limits, cell_timeout=max(limits.cell_timeout, 300),
-                                          notebook_timeout=max(limits.notebook_timeout, 1200))
+    solution_limits = dataclasses.replace(
+        limits,
+        cell_timeout=max(limits.cell_timeout, 300),
+        notebook_timeout=max(limits.notebook_timeout, 1200),
+    )
     run = run_cells(cells, notebook.parent, solution_limits, exclude_notebooks=True)
     if not run.completed:
         where = _cell_name(nb, run.fault_cell)
-        raise GradingError(f"{notebook}: the solution notebook did not run to the end ({run.fault}, in {where}); "
-                           f"run it in JupyterLab and `make test`, fix it, then grade again.\n"
-                           f"Last output:\n{run.output_tail[-2000:]}")
+        raise GradingError(
+            f"{notebook}: the solution notebook did not run to the end ({run.fault}, in {where}); "
+            f"run it in JupyterLab and `make test`, fix it, then grade again.\n"
+            f"Last output:\n{run.output_tail[-2000:]}"
+        )
     raw_records = run.records_text.encode("utf-8")
     tests, manual, problems = {}, {}, []
     for index, cell in enumerate(nb.cells):
@@ -116,12 +134,16 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
         for line in raw_records[before:after].decode("utf-8", "replace").splitlines():
             try:
                 row = json.loads(line)
-                checks.append([str(row["check"]), int(row["case"]), row["status"], row["value"], row["tolerance"]])
+                checks.append(
+                    [str(row["check"]), int(row["case"]), row["status"], row["value"], row["tolerance"]]
+                )
             except (ValueError, KeyError, TypeError):
                 continue
         if not checks:
-            problems.append(f"{gid}: the solution recorded no check in this test cell; every autograded test "
-                            "cell must call check(...)")
+            problems.append(
+                f"{gid}: the solution recorded no check in this test cell; every autograded test "
+                "cell must call check(...)"
+            )
         for name, case, status, value, _ in checks:
             if status != "ok":
                 problems.append(f"{gid}: the solution fails its own check {name} case {case + 1}: {value}")
@@ -152,8 +174,12 @@ def submission_hash(folder: Path) -> str:
 
 def result_key(course: Course, student: str, assignment: str, limits: Limits) -> dict:
     sources = [p.read_bytes() for p in course.source_notebooks(assignment)]
-    return {"submission": submission_hash(course.submitted / student / assignment),
-            "source": _sha(*sources)[:20], "grader": grader_hash(), "version": RESULT_VERSION}
+    return {
+        "submission": submission_hash(course.submitted / student / assignment),
+        "source": _sha(*sources)[:20],
+        "grader": grader_hash(),
+        "version": RESULT_VERSION,
+    }
 
 
 def result_path(course: Course, student: str, assignment: str) -> Path:
@@ -169,8 +195,9 @@ def current_result(course: Course, student: str, assignment: str, limits: Limits
     return None
 
 
-def grade_submission(course: Course, student: str, assignment: str, limits: Limits,
-                     expected: dict[str, dict]) -> dict:
+def grade_submission(
+    course: Course, student: str, assignment: str, limits: Limits, expected: dict[str, dict]
+) -> dict:
     """Grade one student's assignment and store the result; ``expected`` maps notebook name to
     :func:`expectations`. Never raises for anything in the submission."""
     start = time.monotonic()
@@ -179,7 +206,8 @@ def grade_submission(course: Course, student: str, assignment: str, limits: Limi
     result = {"student": student, "assignment": assignment, "key": key, "notebooks": {}}
     for source_path in course.source_notebooks(assignment):
         result["notebooks"][source_path.stem] = _grade_notebook(
-            source_path, folder, limits, expected[source_path.name], course.release / assignment)
+            source_path, folder, limits, expected[source_path.name], course.release / assignment
+        )
     cells = [c for nb in result["notebooks"].values() for c in nb["cells"].values()]
     result["score"] = sum(c["score"] or 0 for c in cells)
     result["max_score"] = sum(c["points"] for c in cells)
@@ -190,33 +218,58 @@ def grade_submission(course: Course, student: str, assignment: str, limits: Limi
 
 
 def _zero_all(expected: dict, reason: str, status: str) -> dict:
-    cells = {gid: {"kind": "auto", "points": t["points"], "score": 0.0, "passed": False, "reports": [],
-                   "reason": reason, "index": t["index"]} for gid, t in expected["tests"].items()}
+    cells = {
+        gid: {
+            "kind": "auto",
+            "points": t["points"],
+            "score": 0.0,
+            "passed": False,
+            "reports": [],
+            "reason": reason,
+            "index": t["index"],
+        }
+        for gid, t in expected["tests"].items()
+    }
     for gid, pts in expected["manual"].items():
-        cells[gid] = {"kind": "manual", "points": pts, "score": 0.0, "passed": False, "reports": [],
-                      "reason": reason, "index": None}
+        cells[gid] = {
+            "kind": "manual",
+            "points": pts,
+            "score": 0.0,
+            "passed": False,
+            "reports": [],
+            "reason": reason,
+            "index": None,
+        }
     return {"status": status, "reason": reason, "cells": cells, "answers": {}, "faults": [], "notes": []}
 
 
-def _grade_notebook(source_path: Path, folder: Path, limits: Limits, expected: dict,
-                    release_folder: Path) -> dict:
+def _grade_notebook(
+    source_path: Path, folder: Path, limits: Limits, expected: dict, release_folder: Path
+) -> dict:
     path = folder / source_path.name
     if not path.is_file() or path.is_symlink():
         found = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
-        reason = (f"notebook {source_path.name} was not submitted"
-                  + (f" (found {', '.join(found)}: was it renamed?)" if found else "")
-                  + f"; the student must submit it as {source_path.name}")
+        reason = (
+            f"notebook {source_path.name} was not submitted"
+            + (f" (found {', '.join(found)}: was it renamed?)" if found else "")
+            + f"; the student must submit it as {source_path.name}"
+        )
         return _zero_all(expected, reason, "missing")
     try:
         student_nb = nbformat.reads(path.read_bytes()[: 64 * 2**20].decode("utf-8", "replace"), as_version=4)
         if not isinstance(student_nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as exc:  # invalid JSON, wrong structure: nbformat raises many kinds
-        reason = (f"{source_path.name} is not a valid notebook ({type(exc).__name__}: {str(exc)[:200]}); "
-                  "the student must re-save it in JupyterLab and resubmit")
+        reason = (
+            f"{source_path.name} is not a valid notebook ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the student must re-save it in JupyterLab and resubmit"
+        )
         return _zero_all(expected, reason, "invalid")
     source_nb = nbs.read(source_path)
     rebuilt, answers, notes = nbs.rebuild(source_nb, student_nb)
+    answers = {
+        gid: text if len(text) <= 100_000 else text[:100_000] + "\n... (cut)" for gid, text in answers.items()
+    }
     code = {i: c.source for i, c in enumerate(rebuilt.cells) if c.cell_type == "code"}
 
     stopped: dict[int, str] = {}
@@ -224,8 +277,12 @@ def _grade_notebook(source_path: Path, folder: Path, limits: Limits, expected: d
     run = None
     for _ in range(MAX_ATTEMPTS):
         cells = [(i, "pass" if i in stopped else src) for i, src in code.items()]
-        run = run_cells(cells, [release_folder, folder], dataclasses.replace(limits, notebook_timeout=max(remaining, 1.0)),
-                        exclude_notebooks=True)
+        run = run_cells(
+            cells,
+            [release_folder, folder],
+            dataclasses.replace(limits, notebook_timeout=max(remaining, 1.0)),
+            exclude_notebooks=True,
+        )
         remaining -= run.elapsed
         if run.completed or run.fault_cell not in code or run.fault_cell in stopped or remaining <= 0:
             break
@@ -237,13 +294,26 @@ def _grade_notebook(source_path: Path, folder: Path, limits: Limits, expected: d
     for gid, test in expected["tests"].items():
         cells_out[gid] = _score_test(gid, test, records, rebuilt, stopped, final_fault, run.cell_errors)
     for gid, pts in expected["manual"].items():
-        cells_out[gid] = {"kind": "manual", "points": pts, "score": None, "passed": None, "reports": [],
-                          "reason": None, "index": None}
+        cells_out[gid] = {
+            "kind": "manual",
+            "points": pts,
+            "score": None,
+            "passed": None,
+            "reports": [],
+            "reason": None,
+            "index": None,
+        }
     faults = [{"cell": _cell_name(rebuilt, i), "reason": r} for i, r in sorted(stopped.items())]
     if final_fault:
         faults.append({"cell": _cell_name(rebuilt, final_fault[1]), "reason": final_fault[0]})
-    return {"status": "graded", "reason": None, "cells": cells_out, "answers": answers, "faults": faults,
-            "notes": notes}
+    return {
+        "status": "graded",
+        "reason": None,
+        "cells": cells_out,
+        "answers": answers,
+        "faults": faults,
+        "notes": notes,
+    }
 
 
 def _score_test(gid, test, records, rebuilt, stopped, final_fault, cell_errors) -> dict:
@@ -260,7 +330,9 @@ def _score_test(gid, test, records, rebuilt, stopped, final_fault, cell_errors) 
             if problem:
                 failed.append(f"case {case + 1} of {len(rows)}: {problem}")
         if failed:
-            reports.append(f"✗ {name}: {len(failed)} of {len(rows)} case(s) failed\n    " + "\n    ".join(failed))
+            reports.append(
+                f"✗ {name}: {len(failed)} of {len(rows)} case(s) failed\n    " + "\n    ".join(failed)
+            )
             first_problem = first_problem or f"{name}, {failed[0]}"
         else:
             reports.append(f"✓ {name}: {len(rows)} case(s) passed")
@@ -274,17 +346,28 @@ def _score_test(gid, test, records, rebuilt, stopped, final_fault, cell_errors) 
         elif all((r[0], r[1]) not in records for r in test["checks"]):
             reason = "the test cell's checks did not run"
             if final_fault and (final_fault[1] is None or final_fault[1] <= index):
-                reason += f": the notebook stopped before this cell ({final_fault[0]}, in " \
-                          f"{_cell_name(rebuilt, final_fault[1])})"
+                reason += (
+                    f": the notebook stopped before this cell ({final_fault[0]}, in "
+                    f"{_cell_name(rebuilt, final_fault[1])})"
+                )
             elif index in cell_errors:
                 reason += f": {cell_errors[index][:300]}"
         else:
             reason = first_problem
-        stopped_answers = [f"{_cell_name(rebuilt, i)} was stopped: {r}" for i, r in stopped.items() if i < index]
+        stopped_answers = [
+            f"{_cell_name(rebuilt, i)} was stopped: {r}" for i, r in stopped.items() if i < index
+        ]
         if stopped_answers and "stopped" not in reason:
             reason += " (" + "; ".join(stopped_answers) + ")"
-    return {"kind": "auto", "points": test["points"], "score": test["points"] if passed else 0.0,
-            "passed": passed, "reports": reports, "reason": reason, "index": index}
+    return {
+        "kind": "auto",
+        "points": test["points"],
+        "score": test["points"] if passed else 0.0,
+        "passed": passed,
+        "reports": reports,
+        "reason": reason,
+        "index": index,
+    }
 
 
 def _case_problem(name, case, status, value, tolerance, records, hidden) -> str | None:
@@ -300,13 +383,15 @@ def _case_problem(name, case, status, value, tolerance, records, hidden) -> str 
         want = decode(value)
     except ValueError:
         return "the solution's record is unreadable; instructor: grade again"
-    mismatch = compare(want, got_value, atol=tolerance["atol"], rtol=tolerance["rtol"],
-                       check_dtype=tolerance["check_dtype"])
+    mismatch = compare(
+        want, got_value, atol=tolerance["atol"], rtol=tolerance["rtol"], check_dtype=tolerance["check_dtype"]
+    )
     if mismatch is None:
         return None
     if hidden:
-        return "wrong answer on a hidden case" + (f" ({mismatch.message.split(':')[0]})"
-                                                   if mismatch.message.startswith(("shape", "dtype")) else "")
+        return "wrong answer on a hidden case" + (
+            f" ({mismatch.message.split(':')[0]})" if mismatch.message.startswith(("shape", "dtype")) else ""
+        )
     return str(mismatch)[:500]
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", re.S | re.M)
-HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.S | re.M)
+HIDDEN_REGION = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.S | re.M)
 FRAMEWORKS = ("tinygrad_ref", "numpy", "pytorch", "tensorflow")
 
 
@@ -70,7 +71,8 @@ def exercises(nb) -> dict[str, dict]:
     for cell in nb.cells:
         gid = grade_id(cell) or ""
         if is_graded_test(cell) and gid.startswith("test-"):
-            name = max((n for n in found if gid[5:] == n or gid[5:].startswith(n + "-")), key=len, default=None)
+            names = (n for n in found if gid[5:] == n or gid[5:].startswith(n + "-"))
+            name = max(names, key=len, default=None)
             if name:
                 found[name]["tests"].append(cell)
     return found

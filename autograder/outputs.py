@@ -48,7 +48,9 @@ def _manual_grades(course: Course) -> dict:
                     for grade in notebook.grades:
                         if grade.manual_score is not None:
                             found[(submission.student.id, assignment.name, notebook.name, grade.name)] = (
-                                float(grade.manual_score), comments.get(grade.name))
+                                float(grade.manual_score),
+                                comments.get(grade.name),
+                            )
     return found
 
 
@@ -76,10 +78,19 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
                     status = "passed" if cell["passed"] else "failed"
                 if score == 0 and not reason:
                     reason = nb.get("reason") or "no answer"
-                rows.append({"student": result["student"], "assignment": result["assignment"],
-                             "notebook": nb_name, "exercise": gid, "kind": cell["kind"],
-                             "max_points": cell["points"], "score": score, "status": status,
-                             "reason": reason or ""})
+                rows.append(
+                    {
+                        "student": result["student"],
+                        "assignment": result["assignment"],
+                        "notebook": nb_name,
+                        "exercise": gid,
+                        "kind": cell["kind"],
+                        "max_points": cell["points"],
+                        "score": score,
+                        "status": status,
+                        "reason": reason or "",
+                    }
+                )
     return rows
 
 
@@ -101,7 +112,17 @@ def export(course: Course, dest: Path | None = None) -> tuple[Path, Path]:
     dest.mkdir(parents=True, exist_ok=True)
     rows = cell_rows(course)
     cells_csv, totals_csv = dest / "grades.csv", dest / "totals.csv"
-    fields = ["student", "assignment", "notebook", "exercise", "kind", "max_points", "score", "status", "reason"]
+    fields = [
+        "student",
+        "assignment",
+        "notebook",
+        "exercise",
+        "kind",
+        "max_points",
+        "score",
+        "status",
+        "reason",
+    ]
     with open(cells_csv, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
@@ -161,7 +182,9 @@ def _feedback_page(course, result, nb_name, nb, manual) -> str:
         block = [f'<div class="cell"><h3>{e(gid)}: ']
         if score is None:
             waiting += 1
-            block.append(f'<span class="manual">awaiting grading by hand ({cell["points"]:g} points)</span></h3>')
+            block.append(
+                f'<span class="manual">awaiting grading by hand ({cell["points"]:g} points)</span></h3>'
+            )
         else:
             total += score
             css = "pass" if score >= cell["points"] else "fail"
@@ -179,19 +202,26 @@ def _feedback_page(course, result, nb_name, nb, manual) -> str:
         parts.append("".join(block))
     faults = "".join(f"<li>{e(f['cell'])}: {e(f['reason'])}</li>" for f in nb.get("faults", []))
     notes = "".join(f"<li>{e(n)}</li>" for n in nb.get("notes", []))
-    head = (f"<h1>{e(assignment)}: feedback for {e(student)}</h1>"
-            f"<p><b>Score: {total:g} / {maximum:g}</b>"
-            + (f" ({waiting} written answer(s) still to be graded by hand)" if waiting else "") + "</p>")
+    head = (
+        f"<h1>{e(assignment)}: feedback for {e(student)}</h1>"
+        f"<p><b>Score: {total:g} / {maximum:g}</b>"
+        + (f" ({waiting} written answer(s) still to be graded by hand)" if waiting else "")
+        + "</p>"
+    )
     if nb["status"] != "graded":
         head += f'<p class="fail">{e(nb["reason"] or "")}</p>'
     if faults:
         head += f"<p>Cells stopped while grading (they score 0):</p><ul>{faults}</ul>"
     if notes:
         head += f"<ul>{notes}</ul>"
-    head += ("<p>Only your answer cells are graded; every other cell, the tests included, comes from the "
-             "course's own copy of the notebook.</p>")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(assignment)} feedback</title>"
-            f"<style>{_CSS}</style></head><body>{head}{''.join(parts)}</body></html>\n")
+    head += (
+        "<p>Only your answer cells are graded; every other cell, the tests included, comes from the "
+        "course's own copy of the notebook.</p>"
+    )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(assignment)} feedback</title>"
+        f"<style>{_CSS}</style></head><body>{head}{''.join(parts)}</body></html>\n"
+    )
 
 
 # ---------------------------------------------------------------- report
@@ -210,14 +240,16 @@ def report(course: Course, dest: Path | None = None) -> Path:
     exercises: dict[tuple[str, str], list[float]] = {}
     totals: dict[str, dict[str, float]] = {}
     for row in rows:
-        exercises.setdefault((row["assignment"], row["exercise"]), []).append(row["score"] / row["max_points"])
+        exercises.setdefault((row["assignment"], row["exercise"]), []).append(
+            row["score"] / row["max_points"]
+        )
         totals.setdefault(row["assignment"], {}).setdefault(row["student"], 0.0)
         totals[row["assignment"]][row["student"]] += row["score"]
     images = []
     if exercises:
         labels = [f"{a}/{x}" for a, x in exercises]
         fig, ax = plt.subplots(figsize=(8, 0.4 * len(labels) + 1.5))
-        ax.boxplot(list(exercises.values()), vert=False, tick_labels=labels)
+        ax.boxplot(list(exercises.values()), orientation="horizontal", tick_labels=labels)
         means = [sum(v) / len(v) for v in exercises.values()]
         ax.scatter(means, range(1, len(means) + 1), marker="D", color="C1", label="mean", zorder=3)
         ax.set_xlabel("fraction of the exercise's points")
@@ -245,14 +277,20 @@ def report(course: Course, dest: Path | None = None) -> Path:
         fig.savefig(dest / "total_scores.png", dpi=100)
         plt.close(fig)
         images = ["score_distribution.png", "hardest_exercises.png", "total_scores.png"]
-        table = "".join(f"<tr><td>{html.escape(label)}</td><td>{mean:.2f}</td><td>{n}</td></tr>"
-                        for mean, label, n in sorted(zip(means, labels, [len(v) for v in exercises.values()])))
+        table = "".join(
+            f"<tr><td>{html.escape(label)}</td><td>{mean:.2f}</td><td>{n}</td></tr>"
+            for mean, label, n in sorted(zip(means, labels, [len(v) for v in exercises.values()]))
+        )
     else:
         table = ""
-    body = "".join(f'<p><img src="{name}" alt="{name}"></p>' for name in images) or "<p>Nothing graded yet.</p>"
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title><style>{_CSS}"
-            f"</style></head><body><h1>Grading report</h1>{body}<h2>Exercises, hardest first</h2><table><tr>"
-            f"<th>exercise</th><th>mean fraction</th><th>students</th></tr>{table}</table></body></html>\n")
+    body = (
+        "".join(f'<p><img src="{name}" alt="{name}"></p>' for name in images) or "<p>Nothing graded yet.</p>"
+    )
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title><style>{_CSS}"
+        f"</style></head><body><h1>Grading report</h1>{body}<h2>Exercises, hardest first</h2><table><tr>"
+        f"<th>exercise</th><th>mean fraction</th><th>students</th></tr>{table}</table></body></html>\n"
+    )
     (dest / "index.html").write_text(page, encoding="utf-8")
     return dest / "index.html"
 
@@ -265,8 +303,14 @@ def status(course: Course, limits) -> list[dict]:
     out = []
     students = course.students()
     for assignment in course.assignments():
-        row = {"assignment": assignment, "collected": 0, "graded": 0, "outdated": 0, "not_graded": 0,
-               "feedback": 0}
+        row = {
+            "assignment": assignment,
+            "collected": 0,
+            "graded": 0,
+            "outdated": 0,
+            "not_graded": 0,
+            "feedback": 0,
+        }
         for student in students:
             if not (course.submitted / student / assignment).is_dir():
                 continue
@@ -288,11 +332,14 @@ def status(course: Course, limits) -> list[dict]:
 
 
 def status_table(rows: list[dict]) -> str:
-    head = f"{'assignment':<24} {'collected':>9} {'graded':>6} {'outdated':>8} {'not graded':>10} {'feedback':>8}"
+    head = (f"{'assignment':<24} {'collected':>9} {'graded':>6} {'outdated':>8} {'not graded':>10} "
+            f"{'feedback':>8}")
     lines = [head]
     for r in rows:
-        lines.append(f"{r['assignment']:<24} {r['collected']:>9} {r['graded']:>6} {r['outdated']:>8} "
-                     f"{r['not_graded']:>10} {r['feedback']:>8}")
+        lines.append(
+            f"{r['assignment']:<24} {r['collected']:>9} {r['graded']:>6} {r['outdated']:>8} "
+            f"{r['not_graded']:>10} {r['feedback']:>8}"
+        )
     return "\n".join(lines)
 
 

@@ -18,24 +18,30 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .config import Course
-from .gradebook import ensure_assignment, write_result
+from .gradebook import ensure_assignment, open_gradebook, write_result
 from .grading import GradingError, current_result, expectations, grade_submission
 from .sandbox import Limits, check_available
 
 
-def select(course: Course, students: list[str] | None, assignments: list[str] | None) -> list[tuple[str, str]]:
+def select(
+    course: Course, students: list[str] | None, assignments: list[str] | None
+) -> list[tuple[str, str]]:
     """The (student, assignment) pairs to grade; GradingError names what is unknown and what to do."""
     known = course.assignments()
     names = assignments or known
     unknown = [a for a in names if a not in known]
     if unknown:
-        raise GradingError(f"no assignment {', '.join(unknown)} in {course.solutions} (known: {', '.join(known)})")
+        raise GradingError(
+            f"no assignment {', '.join(unknown)} in {course.solutions} (known: {', '.join(known)})"
+        )
     everyone = course.students()
     chosen = students or everyone
     missing = [s for s in chosen if s not in everyone]
     if missing:
-        raise GradingError(f"no submissions from {', '.join(missing)} in {course.submitted}; "
-                           "import them with `python -m autograder collect FOLDER_OR_ZIP` first")
+        raise GradingError(
+            f"no submissions from {', '.join(missing)} in {course.submitted}; "
+            "import them with `python -m autograder collect FOLDER_OR_ZIP` first"
+        )
     return [(s, a) for s in chosen for a in names if (course.submitted / s / a).is_dir()]
 
 
@@ -50,9 +56,16 @@ def clean_stale_jobs() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def grade(course: Course, students: list[str] | None = None, assignments: list[str] | None = None,
-          workers: int = 2, limits: Limits | None = None, progress: bool = True, log=None,
-          force: bool = False) -> dict:
+def grade(
+    course: Course,
+    students: list[str] | None = None,
+    assignments: list[str] | None = None,
+    workers: int = 2,
+    limits: Limits | None = None,
+    progress: bool = True,
+    log=None,
+    force: bool = False,
+) -> dict:
     """Grade, write the gradebook, and return a summary: {"graded", "reused", "results": [...],
     "problems": [...]}."""
     limits = limits or Limits()
@@ -78,41 +91,57 @@ def grade(course: Course, students: list[str] | None = None, assignments: list[s
         if done is None:
             todo.append((student, assignment))
         else:
-            write_result(course, done)  # idempotent: a killed run may have stopped before this
             results.append(done)
     reused = len(results)
-    bar = _progress(len(todo), progress)
+    with open_gradebook(course) as gb:
+        for done in results:
+            write_result(course, done, gb)  # idempotent: a killed run may have stopped before this
     failures: list[str] = []
     start = time.monotonic()
-    if workers <= 1 or len(todo) <= 1:
-        for student, assignment in todo:
-            result = grade_submission(course, student, assignment, limits, expected[assignment])
-            write_result(course, result)
-            results.append(result)
-            bar.update(1)
-    else:
-        # fork: workers inherit the imported modules (importing nbformat alone takes seconds here)
+    pool, futures = None, {}
+    if workers > 1 and len(todo) > 1:
+        # fork (no database open at this point): workers inherit the imported modules, and importing
+        # nbformat alone takes seconds here
         context = get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(grade_submission, course, s, a, limits, expected[a]): (s, a) for s, a in todo}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        futures = {pool.submit(grade_submission, course, s, a, limits, expected[a]): (s, a) for s, a in todo}
+    bar = _progress(len(todo), progress)
+    try:
+        with open_gradebook(course) as gb:
+            if pool is None:
+                for student, assignment in todo:
+                    result = grade_submission(course, student, assignment, limits, expected[assignment])
+                    write_result(course, result, gb)
+                    results.append(result)
+                    bar.update(1)
             for future in as_completed(futures):
                 student, assignment = futures[future]
+                bar.update(1)
                 try:
                     result = future.result()
                 except Exception as exc:  # a crashed worker: report it, keep going, a re-run retries it
-                    failures.append(f"{student}/{assignment}: grading crashed ({type(exc).__name__}: {exc}); "
-                                    "run `python -m autograder grade` again to retry it")
-                    bar.update(1)
+                    failures.append(
+                        f"{student}/{assignment}: grading crashed ({type(exc).__name__}: {exc}); "
+                        "run `python -m autograder grade` again to retry it"
+                    )
                     continue
-                write_result(course, result)
+                write_result(course, result, gb)
                 results.append(result)
-                bar.update(1)
-    bar.close()
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     results.sort(key=lambda r: (r["student"], r["assignment"]))
     for failure in failures:
         log(f"error: {failure}")
-    return {"graded": len(todo) - len(failures), "reused": reused, "results": results, "problems": problems,
-            "failures": failures, "seconds": time.monotonic() - start}
+    return {
+        "graded": len(todo) - len(failures),
+        "reused": reused,
+        "results": results,
+        "problems": problems,
+        "failures": failures,
+        "seconds": time.monotonic() - start,
+    }
 
 
 class _NoBar:
@@ -136,15 +165,25 @@ def summary_table(summary: dict) -> str:
     by_assignment: dict[str, list[dict]] = {}
     for result in summary["results"]:
         by_assignment.setdefault(result["assignment"], []).append(result)
-    lines = [f"{'assignment':<24} {'graded':>6} {'mean auto score':>16} {'full marks':>10} {'zero':>5} "
-             f"{'stopped cells':>13}"]
+    lines = [
+        f"{'assignment':<24} {'graded':>6} {'mean auto score':>16} {'full marks':>10} {'zero':>5} "
+        f"{'stopped cells':>13}"
+    ]
     for assignment, results in sorted(by_assignment.items()):
-        auto_max = sum(c["points"] for nb in results[0]["notebooks"].values() for c in nb["cells"].values()
-                       if c["kind"] == "auto")
+        auto_max = sum(
+            c["points"]
+            for nb in results[0]["notebooks"].values()
+            for c in nb["cells"].values()
+            if c["kind"] == "auto"
+        )
         scores = [r["auto_score"] for r in results]
         faults = sum(len(nb["faults"]) for r in results for nb in r["notebooks"].values())
-        lines.append(f"{assignment:<24} {len(results):>6} {sum(scores) / len(scores):>10.2f} / {auto_max:<4g}"
-                     f"{sum(s == auto_max for s in scores):>10} {sum(s == 0 for s in scores):>5} {faults:>13}")
-    lines.append(f"{summary['graded']} notebook(s) graded now, {summary['reused']} unchanged since the last run "
-                 f"(reused), in {summary['seconds']:.1f} s")
+        lines.append(
+            f"{assignment:<24} {len(results):>6} {sum(scores) / len(scores):>10.2f} / {auto_max:<4g}"
+            f"{sum(s == auto_max for s in scores):>10} {sum(s == 0 for s in scores):>5} {faults:>13}"
+        )
+    lines.append(
+        f"{summary['graded']} notebook(s) graded now, {summary['reused']} unchanged since the last run "
+        f"(reused), in {summary['seconds']:.1f} s"
+    )
     return "\n".join(lines)

@@ -12,8 +12,12 @@ class ReleaseError(RuntimeError):
     pass
 
 
-def release(names: list[str] | None = None, dest: Path | None = None, db_url: str | None = None,
-            course: Course | None = None) -> list[Path]:
+def release(
+    names: list[str] | None = None,
+    dest: Path | None = None,
+    db_url: str | None = None,
+    course: Course | None = None,
+) -> list[Path]:
     """Write the student version of each assignment (all by default) into course/ or ``dest``.
 
     Returns the released notebook paths. Raises ReleaseError naming the assignment and nbgrader's message.

@@ -52,19 +52,21 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     """Per-notebook limits. Defaults suit the course (a solution runs in well under 60 s)."""
 
-    cell_timeout: float = 120.0       # seconds of wall-clock time for one cell
-    notebook_timeout: float = 600.0   # seconds for the whole notebook, all cells together
-    memory: int = 2 * GiB             # bytes of memory for all processes of the sandbox together
-    processes: int = 64               # processes and threads of the sandbox's user
-    file_size: int = 64 * MiB         # bytes of the largest file it may write
-    output: int = 4 * MiB             # bytes written to stdout and stderr together
-    tmp_size: int = 256 * MiB         # size of the private /tmp
+    cell_timeout: float = 120.0  # seconds of wall-clock time for one cell
+    notebook_timeout: float = 600.0  # seconds for the whole notebook, all cells together
+    memory: int = 2 * GiB  # bytes of memory for all processes of the sandbox together
+    processes: int = 64  # processes and threads of the sandbox's user
+    file_size: int = 64 * MiB  # bytes of the largest file it may write
+    output: int = 4 * MiB  # bytes written to stdout and stderr together
+    tmp_size: int = 256 * MiB  # size of the private /tmp
     open_files: int = 1024
 
     def describe(self) -> str:
-        return (f"{self.cell_timeout:g} s per cell, {self.notebook_timeout:g} s per notebook, "
-                f"{self.memory / GiB:g} GiB memory, {self.processes} processes, "
-                f"{self.file_size / MiB:g} MiB per file, {self.output / MiB:g} MiB of output")
+        return (
+            f"{self.cell_timeout:g} s per cell, {self.notebook_timeout:g} s per notebook, "
+            f"{self.memory / GiB:g} GiB memory, {self.processes} processes, "
+            f"{self.file_size / MiB:g} MiB per file, {self.output / MiB:g} MiB of output"
+        )
 
 
 @dataclass
@@ -76,7 +78,9 @@ class RunResult:
     fault: str | None = None
     fault_cell: int | None = None
     cell_errors: dict[int, str] = field(default_factory=dict)
-    cell_records: dict[int, tuple[int, int]] = field(default_factory=dict)  # cell -> record bytes before, after
+    cell_records: dict[int, tuple[int, int]] = field(
+        default_factory=dict
+    )  # cell -> record bytes before, after
     records_text: str = ""
     output_tail: str = ""
     elapsed: float = 0.0
@@ -154,10 +158,30 @@ def _parents(path: str) -> list[str]:
 
 def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executable) -> list[str]:
     """The bubblewrap command line that runs the in-sandbox runner on ``job``'s cells."""
-    cmd = [BWRAP, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-           "--die-with-parent", "--new-session", "--clearenv",
-           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
-           "--perms", "1777", "--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
+    cmd = [
+        BWRAP,
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(limits.tmp_size),
+        "--tmpfs",
+        "/tmp",
+    ]
     for name in ("bin", "lib", "lib64", "sbin", "lib32"):
         link = Path("/") / name
         if link.is_symlink():
@@ -176,14 +200,37 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
                 made.add(parent)
     for path in _readonly_paths():
         cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", str(job / "work"), INSIDE_JOB, "--bind", str(job / "out"), INSIDE_OUT,
-            "--ro-bind", str(job / "cells.json"), INSIDE_CELLS, "--chdir", INSIDE_JOB]
+    cmd += [
+        "--bind",
+        str(job / "work"),
+        INSIDE_JOB,
+        "--bind",
+        str(job / "out"),
+        INSIDE_OUT,
+        "--ro-bind",
+        str(job / "cells.json"),
+        INSIDE_CELLS,
+        "--chdir",
+        INSIDE_JOB,
+    ]
     env = {
-        "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "USER": "student",
-        "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib", "IPYTHONDIR": "/tmp/.ipython",
-        "XDG_CACHE_HOME": "/tmp/.cache", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-        "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "USER": "student",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "IPYTHONDIR": "/tmp/.ipython",
+        "XDG_CACHE_HOME": "/tmp/.cache",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
         "AUTOGRADER_RECORD": f"{INSIDE_OUT}/{RECORDS_NAME}",
     }
     for key, value in env.items():
@@ -192,9 +239,19 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
     # that owns nothing but the job's folders); it keeps only the right to change user ids, which setpriv
     # uses once and drops with every other capability before Python starts.
     if os.geteuid() == 0:
-        cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
-                SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-                "--bounding-set=-all"]
+        cmd += [
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--",
+            SETPRIV,
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ]
     else:
         cmd += ["--unshare-user", "--uid", str(uid), "--gid", str(uid), "--"]
     cmd += [python, "-s", "-P", "-m", "autograder.runner", INSIDE_CELLS, f"{INSIDE_OUT}/{STATUS_NAME}"]
@@ -204,23 +261,35 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
 def _set_limits(limits: Limits):
     def apply():
         os.setsid()
-        for kind, value in ((resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_FSIZE, limits.file_size),
-                            (resource.RLIMIT_CORE, 0), (resource.RLIMIT_DATA, limits.memory),
-                            (resource.RLIMIT_NOFILE, limits.open_files)):
+        for kind, value in (
+            (resource.RLIMIT_NPROC, limits.processes),
+            (resource.RLIMIT_FSIZE, limits.file_size),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_DATA, limits.memory),
+            (resource.RLIMIT_NOFILE, limits.open_files),
+        ):
             resource.setrlimit(kind, (value, value))
+
     return apply
 
 
 def check_available() -> None:
     """Raise SandboxUnavailable with what to do when bubblewrap cannot run here."""
     if not os.path.exists(BWRAP):
-        raise SandboxUnavailable("bubblewrap (bwrap) is not installed; run `make system-deps` "
-                                 "(apt-get install bubblewrap) and grade again")
-    probe = subprocess.run([BWRAP, "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
-                            "true"], capture_output=True, text=True)
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed; run `make system-deps` "
+            "(apt-get install bubblewrap) and grade again"
+        )
+    probe = subprocess.run(
+        [BWRAP, "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here ({probe.stderr.strip()}); grade as "
-                                 "root or enable unprivileged user namespaces (see docs/instructor-guide.md)")
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create namespaces here ({probe.stderr.strip()}); grade as "
+            "root or enable unprivileged user namespaces (see docs/instructor-guide.md)"
+        )
 
 
 # ---------------------------------------------------------------- watching
@@ -275,8 +344,14 @@ class _Output(threading.Thread):
             self.tail = (self.tail + chunk)[-16384:]
 
 
-def run_cells(cells: list[tuple[int, str]], files, limits: Limits, workdir: Path | None = None,
-              python: str = sys.executable, exclude_notebooks: bool = False) -> RunResult:
+def run_cells(
+    cells: list[tuple[int, str]],
+    files,
+    limits: Limits,
+    workdir: Path | None = None,
+    python: str = sys.executable,
+    exclude_notebooks: bool = False,
+) -> RunResult:
     """Run ``cells`` (``(index, source)`` pairs) in a fresh sandbox whose working directory starts as a
     copy of the regular files of ``files`` (a folder or a list of folders, later ones overriding earlier
     ones; notebooks left out with ``exclude_notebooks``). Returns what happened; never raises for anything
@@ -291,7 +366,9 @@ def run_cells(cells: list[tuple[int, str]], files, limits: Limits, workdir: Path
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _run(base: Path, uid: int, cells, files, limits: Limits, python: str, exclude_notebooks: bool) -> RunResult:
+def _run(
+    base: Path, uid: int, cells, files, limits: Limits, python: str, exclude_notebooks: bool
+) -> RunResult:
     (base / "work").mkdir()
     (base / "out").mkdir()
     for folder in [files] if isinstance(files, (str, Path)) else files or []:
@@ -312,9 +389,14 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str, exclud
 
     status_path = base / "out" / STATUS_NAME
     start = time.monotonic()
-    proc = subprocess.Popen(bwrap_command(base, uid, limits, python), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_set_limits(limits),
-                            close_fds=True)
+    proc = subprocess.Popen(
+        bwrap_command(base, uid, limits, python),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_set_limits(limits),
+        close_fds=True,
+    )
     output = _Output(proc.stdout)
     output.start()
     fault, running, cell_since, last_scan = None, None, start, 0.0
@@ -357,9 +439,17 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str, exclud
         if limits.memory and "MemoryError" in status["errors"].get(running, ""):
             fault += " after running out of memory"
     records = read_untrusted(base / "out" / RECORDS_NAME, limits.file_size + MiB).decode("utf-8", "replace")
-    return RunResult(completed=completed, fault=fault, fault_cell=running, cell_errors=status["errors"],
-                     cell_records=status["records"], records_text=records,
-                     output_tail=output.tail.decode("utf-8", "replace"), elapsed=elapsed, returncode=proc.returncode)
+    return RunResult(
+        completed=completed,
+        fault=fault,
+        fault_cell=running,
+        cell_errors=status["errors"],
+        cell_records=status["records"],
+        records_text=records,
+        output_tail=output.tail.decode("utf-8", "replace"),
+        elapsed=elapsed,
+        returncode=proc.returncode,
+    )
 
 
 def _signal_name(number: int) -> str:
@@ -396,8 +486,11 @@ def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB, exclude_notebo
     total = 0
     for root, dirs, names in os.walk(src, followlinks=False):
         rel = Path(root).relative_to(src)
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                   and not os.path.islink(os.path.join(root, d))]
+        dirs[:] = [
+            d
+            for d in dirs
+            if not d.startswith(".") and d != "__pycache__" and not os.path.islink(os.path.join(root, d))
+        ]
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in names:
             path = Path(root) / name

@@ -4,8 +4,10 @@ One step = forward, softmax cross-entropy, backward, Adam update, for two MLPs i
 784-256-256-10 with batch 128 (MNIST-sized) and 64-128-10 with batch 64 (the digits MLP of the course).
 Every framework runs in its own subprocess with the same number of threads (``--threads``, default 2):
 ``torch.set_num_threads``, TF's intra- and inter-op thread pools, and NumPy's BLAS via threadpoolctl.
-The time is the median over ``--steps`` steps (or 10 s of steps) after ``--warmup`` steps; each pair runs
-``--repeat`` times, interleaved, and the fastest run is kept (the machine may be shared).
+The time is the median over ``--steps`` steps (or 10 s of steps) after ``--warmup`` steps; each pair
+runs ``--repeat`` times, interleaved, and the fastest run is kept (the machine may be shared).
+"CPU ms" is the process's CPU time per step (all its threads: less sensitive to other processes, but it
+counts BLAS threads spinning while they wait).
 
 Memory: "peak RSS" is the growth of the process's peak resident set (VmHWM, Linux) from just before the
 model is built to the end of the timed steps: model, optimizer state, data and the training loop's
@@ -133,10 +135,12 @@ def _make_step(framework, sizes, batch):
 def worker(framework, config, threads, steps, warmup):
     """Run in a fresh process: set the thread counts, time the steps, print one JSON line."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy  # noqa: F401  (load NumPy's BLAS first: threadpoolctl only limits loaded libraries)
+
     try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(threads)  # NumPy's BLAS (and torch's, if it uses a shared one)
+        threadpool_limits(threads)  # NumPy's BLAS
         blas = "threadpoolctl"
     except ImportError:
         blas = "unlimited (no threadpoolctl)"
@@ -157,16 +161,17 @@ def worker(framework, config, threads, steps, warmup):
     step = _make_step(framework, sizes, batch)
     for _ in range(warmup):
         step()
-    times, start = [], time.perf_counter()
+    times, start, cpu_start = [], time.perf_counter(), time.process_time()
     for i in range(steps):
         t0 = time.perf_counter()
         float(step())  # float(): wait for the value (TF may run asynchronously)
         times.append(time.perf_counter() - t0)
         if i >= 30 and t0 - start > MAX_SECONDS:  # slow frameworks: enough steps for a median
             break
+    cpu_ms = 1e3 * (time.process_time() - cpu_start) / len(times)
     peak = _status_kib("VmHWM")
     result = dict(framework=framework, config=config, median_ms=1e3 * statistics.median(times),
-                  p90_ms=1e3 * sorted(times)[int(0.9 * len(times))], blas_threads=blas,
+                  p90_ms=1e3 * sorted(times)[int(0.9 * len(times))], cpu_ms=cpu_ms, blas_threads=blas,
                   peak_rss_mb=None if None in (peak, rss_before) else max(0, peak - rss_before) / 1024)
     if framework == "tinygrad_ref":
         import tracemalloc
@@ -205,8 +210,8 @@ def run(threads=2, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple(CO
 def format_table(results, threads):
     lines = [f"Training step (forward + cross-entropy + backward + Adam), float32, {threads} threads; "
              "median over the timed steps",
-             f"{'model':<28} {'framework':<13} {'median ms':>10} {'p90 ms':>8} {'vs PyTorch':>10} "
-             f"{'peak RSS MB':>12} {'tracemalloc MB':>15}"]
+             f"{'model':<22} {'framework':<13} {'median ms':>10} {'p90 ms':>8} {'vs PyTorch':>10} "
+             f"{'CPU ms':>8} {'peak RSS MB':>12} {'tracemalloc MB':>15}"]
     for config in CONFIGS:
         rows = [r for r in results if r["config"] == config]
         torch_ms = next((r["median_ms"] for r in rows if r["framework"] == "pytorch"), None)
@@ -215,8 +220,8 @@ def format_table(results, threads):
             ratio = f"{r['median_ms'] / torch_ms:.2f}x" if torch_ms else "-"
             rss = f"{r['peak_rss_mb']:.1f}" if r["peak_rss_mb"] is not None else "-"
             tm = f"{r['tracemalloc_peak_mb']:.1f}" if "tracemalloc_peak_mb" in r else ""
-            lines.append(f"{sizes:<28} {r['framework']:<13} {r['median_ms']:>10.3f} {r['p90_ms']:>8.3f} "
-                         f"{ratio:>10} {rss:>12} {tm:>15}")
+            lines.append(f"{sizes:<22} {r['framework']:<13} {r['median_ms']:>10.3f} {r['p90_ms']:>8.3f} "
+                         f"{ratio:>10} {r['cpu_ms']:>8.3f} {rss:>12} {tm:>15}")
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 
     python site/build.py                 # public site  -> site/_build/html
     python site/build.py --instructor    # with solutions and hidden tests -> site/_build/instructor
-    python site/build.py --check         # then open it in headless Chromium, screenshots in site/_build/screenshots
+    python site/build.py --check         # then test it in headless Chromium (site/_build/screenshots)
 
 Steps:
 1. Execute every solution notebook (solutions/NN-name/NN-name.ipynb) with nbclient, in a scratch copy of
@@ -28,11 +28,12 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 SITE = Path(__file__).resolve().parent
@@ -119,7 +120,13 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(folder, work, ignore=IGNORE)
     nb = read(work / f"{name}.ipynb")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": workdir}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": workdir}},
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not its warning about TCP on localhost
+    )
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
@@ -157,9 +164,10 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
         log(f"executing {len(todo)} notebook(s) with {min(jobs, len(todo))} worker(s): {', '.join(todo)}")
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
             futures = {
-                n: pool.submit(_execute, n, str(solutions / n), str(out / "work" / n), timeout) for n in todo
+                pool.submit(_execute, n, str(solutions / n), str(out / "work" / n), timeout): n for n in todo
             }
-            for n, fut in futures.items():
+            for fut in as_completed(futures):
+                n = futures[fut]
                 text, error, secs = fut.result()
                 seconds[n] = round(secs, 1)
                 if error:
@@ -172,6 +180,7 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
                 result[n] = nbformat.reads(text, as_version=4)
                 executed.append(n)
                 log(f"  executed {n} in {secs:.1f} s")
+        executed.sort()
         shutil.rmtree(out / "work", ignore_errors=True)
     if failures:
         lines = [f"error: {len(failures)} notebook(s) failed to execute: {', '.join(n for n, _ in failures)}"]
@@ -285,8 +294,8 @@ def api_pages() -> dict[str, str]:
     index = [
         "# API reference: tinygrad_ref",
         "",
-        "Generated from the docstrings of `tinygrad_ref`, the PyTorch-shaped teaching framework every notebook",
-        "can import (`import tinygrad_ref as tg`). Read `autograd`, then `ops`, then `tensor`.",
+        "Generated from the docstrings of `tinygrad_ref`, the PyTorch-shaped teaching framework every",
+        "notebook can import (`import tinygrad_ref as tg`). Read `autograd`, then `ops`, then `tensor`.",
         "",
         "```{toctree}",
         ":maxdepth: 1",
@@ -298,8 +307,8 @@ def api_pages() -> dict[str, str]:
     pages["api/index.md"] = "\n".join(index)
     for m in mods:
         pages[f"api/{m}.md"] = (
-            f"# `{m}`\n\n```{{eval-rst}}\n.. automodule:: {m}\n   :members:\n   :show-inheritance:\n"
-            "   :member-order: bysource\n```\n"
+            f"# `{m}`\n\n```{{eval-rst}}\n.. automodule:: {m}\n   :members:\n   :ignore-module-all:\n"
+            "   :show-inheritance:\n   :member-order: bysource\n```\n"
         )
     return pages
 
@@ -341,8 +350,10 @@ def index_page(entries: list[dict], instructor: bool, guides: list[str]) -> str:
             lines.append("")
             lines += [f"- {g}" for g in e["goals"]]
             lines.append("")
-        lines.append(f'<a class="reference download" href="downloads/{e["name"]}.ipynb" download>'
-                     f"Download {e['name']}.ipynb</a>")
+        lines.append(
+            f'<a class="reference download" href="downloads/{e["name"]}.ipynb" download>'
+            f"Download {e['name']}.ipynb</a>"
+        )
         lines.append("")
     if not entries:
         lines += ["No notebooks yet.", ""]
@@ -371,18 +382,26 @@ def index_page(entries: list[dict], instructor: bool, guides: list[str]) -> str:
     return "\n".join(lines)
 
 
-GUIDES = (("instructor-guide", "Instructor guide"), ("authoring", "Writing a course notebook"))
+# docs/ pages on the site: (file stem, title, required). A missing required page gets a placeholder.
+GUIDES = (
+    ("instructor-guide", "Instructor guide", True),
+    ("authoring", "Writing a course notebook", False),
+    ("site", "The course website", False),
+)
 
 
 def guide_pages(docs: Path) -> tuple[dict[str, str], list[tuple[str, str]]]:
     pages, listed = {}, []
-    for stem, title in GUIDES:
+    for stem, title, required in GUIDES:
         src = docs / f"{stem}.md"
         if src.is_file():
             pages[f"{stem}.md"] = src.read_text(encoding="utf-8")
-        else:
+        elif required:
             log(f"  warning: {src} is missing; the site shows a placeholder page for it")
-            pages[f"{stem}.md"] = f"# {title}\n\nNot written yet ({src.relative_to(ROOT) if src.is_relative_to(ROOT) else src}).\n"
+            where = src.relative_to(ROOT) if src.is_relative_to(ROOT) else src
+            pages[f"{stem}.md"] = f"# {title}\n\nNot written yet ({where}).\n"
+        else:
+            continue
         listed.append((stem, title))
     return pages, listed
 
@@ -412,6 +431,12 @@ def sync_tree(src: Path, files: dict[str, bytes | str]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ build
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children (kernels, Sphinx)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def dir_size(path: Path) -> tuple[int, int]:
@@ -457,13 +482,38 @@ def build(
     log(f"page sources: {len(files)} file(s) in {src}, {len(changed)} changed")
 
     env = dict(os.environ, COURSE_SITE_MODE=mode, COURSE_SITE_TITLE=COURSE_TITLE, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(SITE), "-d", str(doctrees),
-           "-j", str(jobs), "-q", str(src), str(html)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-c",
+        str(SITE),
+        "-d",
+        str(doctrees),
+        "-q",
+        str(src),
+        str(html),
+    ]  # serial: "-j 2" hung in a rebuild here
     t1 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=ROOT)
     t_sphinx = time.perf_counter() - t1
     if proc.returncode != 0:
         raise BuildError(f"error: sphinx-build failed (exit {proc.returncode}): {' '.join(cmd)}")
+
+    leaks = []
+    if not instructor:  # the public site must never hold a line of a solution or of a hidden test
+        sys.path.insert(0, str(SITE))
+        from leaks import find_leaks
+
+        leaks = find_leaks(html, solutions)
+        if leaks:
+            shown = "\n".join(f"  {rel}: {nb}: {line}" for rel, nb, line in leaks[:50])
+            raise BuildError(
+                f"error: the public site in {html} shows {len(leaks)} line(s) of solutions or hidden "
+                f"tests (delete it before publishing):\n{shown}"
+            )
 
     size, count = dir_size(html)
     report = {
@@ -477,33 +527,43 @@ def build(
         "time_execute_s": round(t_exec, 1),
         "time_sphinx_s": round(t_sphinx, 1),
         "time_total_s": round(time.perf_counter() - t0, 1),
+        "cpu_s": round(_cpu_seconds(), 1),
         "size_bytes": size,
         "files": count,
     }
     (out / f"report-{mode}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     log(
         f"built {html} in {report['time_total_s']} s (execution {report['time_execute_s']} s: "
-        f"{len(run['executed'])} executed, {len(run['cached'])} from cache; sphinx {report['time_sphinx_s']} s); "
-        f"site size {size / 1e6:.1f} MB in {count} files"
+        f"{len(run['executed'])} executed, {len(run['cached'])} from cache; "
+        f"sphinx {report['time_sphinx_s']} s); "
+        f"site size {size / 1e6:.1f} MB in {count} files; CPU time {report['cpu_s']} s"
     )
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--instructor", action="store_true", help="include solutions and hidden tests; writes "
-                   "<out>/instructor, never the public folder")
+    p.add_argument(
+        "--instructor",
+        action="store_true",
+        help="include solutions and hidden tests; writes <out>/instructor, never the public folder",
+    )
     p.add_argument("--solutions", type=Path, default=ROOT / "solutions", help="assignment sources (NN-name/)")
     p.add_argument("--course", type=Path, default=ROOT / "course", help="student release (downloads)")
     p.add_argument("--docs", type=Path, default=ROOT / "docs", help="folder with instructor-guide.md")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="build folder (default site/_build)")
     p.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", 2)))
     p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
-    p.add_argument("--check", action="store_true", help="then test the site in headless Chromium and save "
-                   "screenshots in <out>/screenshots")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="then test the site in headless Chromium and save screenshots in <out>/screenshots",
+    )
     args = p.parse_args(argv)
     try:
-        report = build(args.solutions, args.course, args.out, args.docs, args.instructor, args.jobs, args.timeout)
+        report = build(
+            args.solutions, args.course, args.out, args.docs, args.instructor, args.jobs, args.timeout
+        )
     except BuildError as err:
         print(err, file=sys.stderr, flush=True)
         return 1

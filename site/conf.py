@@ -50,8 +50,12 @@ html_theme_options = {
     "use_source_button": False,
     "use_repository_button": False,
     "navigation_with_keys": False,
-    "announcement": "Instructor edition: solutions and hidden tests are shown. Do not publish." if INSTRUCTOR else "",
 }
+if INSTRUCTOR:
+    html_theme_options["announcement"] = (
+        "Instructor edition: solutions and hidden tests are shown. Do not publish."
+    )
+html_context = {"default_mode": "auto"}  # light/dark follows the system until the reader picks one
 html_copy_source = False  # never publish page sources (they are notebooks; the public ones are clean anyway)
 html_show_sourcelink = False
 html_last_updated_fmt = None

@@ -9,7 +9,7 @@
 Read in this order: autograd.py (Function and the backward engine), ops.py (every op), tensor.py.
 """
 
-from . import backend
+from . import backend, data, nn, optim
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .backend import available_devices
 from .gradcheck import GradcheckError, gradcheck
@@ -19,13 +19,13 @@ from .tensor import (
     arange,
     cat,
     full,
-    get_rng,
     manual_seed,
     maximum,
     ones,
     ones_like,
     rand,
     randn,
+    rng,
     stack,
     tensor,
     where,
@@ -33,11 +33,9 @@ from .tensor import (
     zeros_like,
 )
 
-from . import data, nn, optim  # noqa: E402,I001  (they import Tensor and Function from above)
-
 __all__ = [
     "Function", "GradcheckError", "Tensor", "TracedGraph", "arange", "available_devices", "backend", "cat",
-    "data", "draw", "enable_grad", "full", "get_rng", "gradcheck", "is_grad_enabled", "manual_seed",
-    "maximum", "nn", "no_grad", "nodes", "ones", "ones_like", "optim", "rand", "randn", "stack", "tensor",
-    "to_dot", "trace", "where", "zeros", "zeros_like",
+    "data", "draw", "enable_grad", "full", "gradcheck", "is_grad_enabled", "manual_seed", "maximum", "nn",
+    "no_grad", "nodes", "ones", "ones_like", "optim", "rand", "randn", "rng", "stack", "tensor", "to_dot",
+    "trace", "where", "zeros", "zeros_like",
 ]

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import backend
 
+Tensor = None  # set by tensor.py (which imports this module, so this module cannot import it)
 _grad_enabled = True  # switched off by no_grad()
 _recorder = None  # a list while graph.trace() runs: every op output is appended to it
 
@@ -24,21 +25,25 @@ _recorder = None  # a list while graph.trace() runs: every op output is appended
 class no_grad(contextlib.ContextDecorator):
     """Context manager and decorator: ops inside record no graph (evaluation, optimizer updates)."""
 
+    inside = False  # the grad mode inside the block
+
+    def __init__(self):
+        self.saved = []  # a stack, so that a decorated function may call itself
+
     def __enter__(self):
         global _grad_enabled
-        self.prev, _grad_enabled = _grad_enabled, False
+        self.saved.append(_grad_enabled)
+        _grad_enabled = self.inside
 
     def __exit__(self, *exc):
         global _grad_enabled
-        _grad_enabled = self.prev
+        _grad_enabled = self.saved.pop()
 
 
 class enable_grad(no_grad):
     """The opposite of no_grad: record the graph again inside a no_grad region."""
 
-    def __enter__(self):
-        global _grad_enabled
-        self.prev, _grad_enabled = _grad_enabled, True
+    inside = True
 
 
 def is_grad_enabled():
@@ -76,27 +81,29 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run the op on tensors (non-tensors become constants) and record it in the graph."""
-        from .tensor import Tensor
-
-        if not all(isinstance(x, Tensor) for x in inputs):
-            inputs = _constants_to_tensors(inputs, Tensor)
-        if len(inputs) > 1 and len({type(t.data) for t in inputs}) > 1:
-            devices = ", ".join(t.device for t in inputs)
-            raise RuntimeError(
-                f"{cls.__name__}: inputs are on different devices ({devices}); move them to one device "
-                "with .to(device) first"
-            )
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = _constants_to_tensors(inputs)
+                break
+        arrays = [t.data for t in inputs]
+        for a in arrays:
+            if type(a) is not type(arrays[0]):  # NumPy and CuPy arrays mixed
+                devices = ", ".join(t.device for t in inputs)
+                raise RuntimeError(
+                    f"{cls.__name__}: inputs are on different devices ({devices}); move them to one "
+                    "device with .to(device) first"
+                )
         ctx = Context()
-        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
         try:
-            out = cls.forward(ctx, *[t.data for t in inputs], **attrs)
+            out = cls.forward(ctx, *arrays, **attrs)
         except ShapeError:
             raise
         except ValueError as e:
             raise ValueError(_shape_error(cls.__name__, [t.shape for t in inputs], e)) from None
         if isinstance(out, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
             out = np.asarray(out)
-        needs_grad = _grad_enabled and out.dtype.kind == "f" and any(ctx.needs_input_grad)
+        needs_grad = _grad_enabled and True in ctx.needs_input_grad and out.dtype.kind == "f"
         result = Tensor._make(out, needs_grad)
         if needs_grad or _recorder is not None:
             result._fn, result._ctx, result._parents, result._attrs = cls, ctx, inputs, attrs
@@ -105,25 +112,25 @@ class Function:
         return result
 
 
-def _constants_to_tensors(inputs, Tensor):
+def _constants_to_tensors(inputs):
     """Python numbers and arrays become constant tensors with the dtype of the tensor inputs, so that
     ``x * 2.0`` stays float32 (like torch: a Python scalar never changes a float tensor's dtype, and an
     integer tensor with a Python float gives float32)."""
     tensors = [x for x in inputs if isinstance(x, Tensor)]
-    if any(type(x) is float for x in inputs) and all(t.dtype.kind in "biu" for t in tensors):
+    floats = [t for t in tensors if t.data.dtype.kind == "f"]
+    if tensors and not floats and any(isinstance(x, float) for x in inputs):
         inputs = [x.float() if isinstance(x, Tensor) else x for x in inputs]
-        tensors = [x for x in inputs if isinstance(x, Tensor)]
-    like = next((t for t in tensors if t.dtype.kind == "f"), tensors[0] if tensors else None)
-    device = like.device if like is not None else "cpu"
+        tensors = floats = [x for x in inputs if isinstance(x, Tensor)]
+    like = (floats or tensors or [None])[0]
     out = []
     for x in inputs:
         if not isinstance(x, Tensor):
-            dtype = None
-            if isinstance(x, (bool, int, float)) and like is not None:
-                kind = {bool: "b", int: "i", float: "f"}[type(x)]
-                if like.dtype.kind == "f" or kind == like.dtype.kind or (kind == "b" and like.dtype.kind == "i"):
-                    dtype = like.dtype
-            x = Tensor(x, dtype=dtype, device=device)
+            if like is not None and isinstance(x, (bool, int, float)) and (
+                like.data.dtype.kind != "b" or isinstance(x, bool)
+            ):
+                x = Tensor._make(backend.xp_of(like.data).asarray(x, like.data.dtype), False)
+            else:
+                x = Tensor(x, device=like.device if like is not None else "cpu")
         out.append(x)
     return tuple(out)
 
@@ -167,15 +174,16 @@ def topological_order(roots, grad_only=False, expand=None):
             seen.add(id(t))
             stack.append((t, True))
             for p in reversed(t._parents) if expand is None or id(t) in expand else ():
-                if id(p) not in seen and (p.requires_grad or not grad_only):
+                if id(p) not in seen and (p._requires_grad or not grad_only):
                     stack.append((p, False))
     return order
 
 
 def backward(root, grad=None, retain_graph=False):
-    """Accumulate $\\partial\\, \\mathrm{root} / \\partial\\, \\mathrm{leaf}$ (times ``grad``) into every leaf's ``.grad``."""
-    from .tensor import Tensor
+    r"""Add $\partial\, \mathrm{root} / \partial\, \mathrm{leaf}$ (times ``grad``) to every leaf's ``.grad``.
 
+    Walks the nodes that require grad in reverse topological order, so each node's gradient is complete
+    (summed over all its users) before its own ``backward`` runs."""
     if not root.requires_grad:
         raise RuntimeError(
             "backward() on a tensor that does not require grad: no input of its graph has "
@@ -220,7 +228,7 @@ def backward(root, grad=None, retain_graph=False):
         if not retain_graph:
             t._ctx = None
         for p, pg in zip(t._parents, in_grads):
-            if pg is None or not p.requires_grad:
+            if pg is None or not p._requires_grad:
                 continue
             if pg.shape != p.shape:
                 pg = unbroadcast(pg, p.shape)

@@ -1,6 +1,7 @@
 r"""Check analytic gradients (backward) against central differences, in float64.
 
-For a scalar function $L(x)$, $\partial L / \partial x_j \approx (L(x + \varepsilon e_j) - L(x - \varepsilon e_j)) / 2\varepsilon$,
+For a scalar function $L(x)$,
+$\partial L / \partial x_j \approx (L(x + \varepsilon e_j) - L(x - \varepsilon e_j)) / 2\varepsilon$,
 with error $O(\varepsilon^2)$. ``fn`` may return any tensors; gradcheck turns them into one scalar
 $L = \sum_k \sum (\text{out}_k \cdot r_k)$ with fixed random projections $r_k$ (standard normal). One
 backward pass then checks the vector-Jacobian product $r^\top J$, which is what backward computes; a

@@ -76,14 +76,18 @@ def to_dot(graph):
 
 
 def draw(graph, ax=None):
-    """Draw a tensor's graph (or a node list) with matplotlib, inputs on the left, each op one column to
-    the right of its deepest parent. Returns the Figure."""
+    """Draw a tensor's graph (or a node list) with matplotlib: each op one column to the right of its
+    deepest parent, each leaf one column left of its first user. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     node_list = _node_list(graph)
     depth = {}
     for n in node_list:
         depth[n.index] = 1 + max((depth[p] for p in n.parents), default=-1)
+    for n in reversed(node_list):  # a leaf sits just left of its first consumer
+        users = [depth[m.index] for m in node_list if n.index in m.parents]
+        if not n.parents and users:
+            depth[n.index] = min(users) - 1
     columns = {}
     for n in node_list:
         columns.setdefault(depth[n.index], []).append(n.index)

@@ -167,7 +167,8 @@ class Compare(Function):
 
 
 class Where(Function):
-    r"""$z = c\,?\,x : y$ elementwise.  Backward: $\bar c$ none, $\bar x = \bar z\,[c]$, $\bar y = \bar z\,[\lnot c]$."""
+    r"""$z = c\,?\,x : y$ elementwise.
+    Backward: $\bar c$ none, $\bar x = \bar z\,[c]$, $\bar y = \bar z\,[\lnot c]$."""
 
     @staticmethod
     def forward(ctx, cond, x, y):
@@ -311,12 +312,7 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,), (lo, hi) = ctx.saved_tensors, ctx.bounds
-        inside = True
-        if lo is not None:
-            inside = x >= lo
-        if hi is not None:
-            inside = inside & (x <= hi)
-        return grad * inside
+        return grad * ((True if lo is None else x >= lo) & (True if hi is None else x <= hi))
 
 
 class Cast(Function):
@@ -393,7 +389,7 @@ class Max(Function):
     def backward(ctx, grad):
         x, z = ctx.saved_tensors
         mask = x == z
-        return grad.reshape(z.shape) * mask / mask.sum(axis=ctx.axis, keepdims=True)
+        return grad.reshape(z.shape) * mask / mask.sum(axis=ctx.axis, keepdims=True, dtype=grad.dtype)
 
 
 class Min(Max):
@@ -484,7 +480,8 @@ class Getitem(Function):
 
 
 class Stack(Function):
-    r"""$z = [x_0, x_1, \dots]$ along a new ``axis``.  Backward: $\bar x_k = \bar z$ at position $k$ of that axis."""
+    r"""$z = [x_0, x_1, \dots]$ along a new ``axis``.
+    Backward: $\bar x_k = \bar z$ at position $k$ of that axis."""
 
     @staticmethod
     def forward(ctx, *xs, axis=0):

@@ -17,12 +17,10 @@ def manual_seed(seed):
     _rng = np.random.default_rng(seed)
 
 
-def get_rng():
+def rng():
     """The global ``np.random.Generator`` (call it each time: ``manual_seed`` replaces it)."""
     return _rng
 
-
-rng = get_rng  # both names are in use
 
 
 def _default_dtype(array):
@@ -118,7 +116,7 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with exactly one element, but this one has shape {self.shape}")
+            raise ValueError(f"item() needs a tensor with exactly one element, but this one has {self.shape}")
         return self.data.item()
 
     def tolist(self):
@@ -129,7 +127,10 @@ class Tensor:
     __bool__ = lambda self: bool(self.item())
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(", precision=4)
+        a = self.numpy()
+        integral = a.dtype.kind != "f" or bool(np.all(a == np.round(a)))  # torch: 1. but 1.5000
+        body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
+                               floatmode="maxprec" if integral else "fixed")
         extras = [] if self.dtype in (np.float32, np.int64, np.bool_) else [f"dtype={self.dtype}"]
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
@@ -160,8 +161,8 @@ class Tensor:
         """``.to("cuda")``/``.to("cpu")`` moves the data; ``.to("float64")``/``.to(np.float32)`` casts.
         Both are ops, so gradients flow back through them."""
         if isinstance(device_or_dtype, str) and device_or_dtype in backend.DEVICES:
-            backend.check_device(device_or_dtype)
-            return self if device_or_dtype == self.device else ops.ToDevice.apply(self, device=device_or_dtype)
+            device = backend.check_device(device_or_dtype)
+            return self if device == self.device else ops.ToDevice.apply(self, device=device)
         if isinstance(device_or_dtype, str) and device_or_dtype.startswith("cuda"):
             backend.check_device(device_or_dtype)  # unknown device: say so (not "unknown dtype")
         return self.astype(device_or_dtype)
@@ -189,64 +190,27 @@ class Tensor:
 
         return graph.to_dot(self)
 
-    # ------------------------------------------------------------ operators
+    # ------------------------------------------------------------ operators (each one Function)
 
-    def __add__(self, other):
-        return ops.Add.apply(self, other)
-
-    def __radd__(self, other):
-        return ops.Add.apply(other, self)
-
-    def __sub__(self, other):
-        return ops.Sub.apply(self, other)
-
-    def __rsub__(self, other):
-        return ops.Sub.apply(other, self)
-
-    def __mul__(self, other):
-        return ops.Mul.apply(self, other)
-
-    def __rmul__(self, other):
-        return ops.Mul.apply(other, self)
-
-    def __truediv__(self, other):
-        return ops.Div.apply(self, other)
-
-    def __rtruediv__(self, other):
-        return ops.Div.apply(other, self)
-
-    def __pow__(self, other):
-        return ops.Pow.apply(self, other)
-
-    def __rpow__(self, other):
-        return ops.Pow.apply(other, self)
-
-    def __matmul__(self, other):
-        return ops.MatMul.apply(self, other)
-
-    def __rmatmul__(self, other):
-        return ops.MatMul.apply(other, self)
-
-    def __neg__(self):
-        return ops.Neg.apply(self)
-
-    def __lt__(self, other):
-        return ops.Compare.apply(self, other, op="lt")
-
-    def __le__(self, other):
-        return ops.Compare.apply(self, other, op="le")
-
-    def __gt__(self, other):
-        return ops.Compare.apply(self, other, op="gt")
-
-    def __ge__(self, other):
-        return ops.Compare.apply(self, other, op="ge")
-
-    def __eq__(self, other):
-        return False if other is None else ops.Compare.apply(self, other, op="eq")
-
-    def __ne__(self, other):
-        return True if other is None else ops.Compare.apply(self, other, op="ne")
+    __add__ = lambda self, other: ops.Add.apply(self, other)
+    __radd__ = lambda self, other: ops.Add.apply(other, self)
+    __sub__ = lambda self, other: ops.Sub.apply(self, other)
+    __rsub__ = lambda self, other: ops.Sub.apply(other, self)
+    __mul__ = lambda self, other: ops.Mul.apply(self, other)
+    __rmul__ = lambda self, other: ops.Mul.apply(other, self)
+    __truediv__ = lambda self, other: ops.Div.apply(self, other)
+    __rtruediv__ = lambda self, other: ops.Div.apply(other, self)
+    __pow__ = lambda self, other: ops.Pow.apply(self, other)
+    __rpow__ = lambda self, other: ops.Pow.apply(other, self)
+    __matmul__ = lambda self, other: ops.MatMul.apply(self, other)
+    __rmatmul__ = lambda self, other: ops.MatMul.apply(other, self)
+    __neg__ = lambda self: ops.Neg.apply(self)
+    __lt__ = lambda self, other: ops.Compare.apply(self, other, op="lt")
+    __le__ = lambda self, other: ops.Compare.apply(self, other, op="le")
+    __gt__ = lambda self, other: ops.Compare.apply(self, other, op="gt")
+    __ge__ = lambda self, other: ops.Compare.apply(self, other, op="ge")
+    __eq__ = lambda self, other: False if other is None else ops.Compare.apply(self, other, op="eq")
+    __ne__ = lambda self, other: True if other is None else ops.Compare.apply(self, other, op="ne")
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):  # an index tensor is an input of the op (see ops.Getitem)
@@ -257,21 +221,22 @@ class Tensor:
 
     # ------------------------------------------------------------ methods
 
-    def sum(self, axis=None, keepdims=False):
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    exp = lambda self: ops.Exp.apply(self)
+    log = lambda self: ops.Log.apply(self)
+    sqrt = lambda self: ops.Sqrt.apply(self)
+    tanh = lambda self: ops.Tanh.apply(self)
+    sigmoid = lambda self: ops.Sigmoid.apply(self)
+    relu = lambda self: ops.Relu.apply(self)
+    abs = __abs__ = lambda self: ops.Abs.apply(self)
+    clip = clamp = lambda self, min=None, max=None: ops.Clip.apply(self, min=min, max=max)
 
-    def mean(self, axis=None, keepdims=False):
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """Largest value over ``axis`` (like torch.amax: ties share the gradient evenly)."""
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
-
-    def argmax(self, axis=None, keepdims=False):
-        return ops.Argmax.apply(self, axis=axis, keepdims=keepdims)
+    # reductions: axis is None (all), an int or a tuple; max and min are like torch.amax/amin (ties
+    # share the gradient evenly), not torch.max(x, dim), which also returns indices
+    sum = lambda self, axis=None, keepdims=False: ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    mean = lambda self, axis=None, keepdims=False: ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    max = lambda self, axis=None, keepdims=False: ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    min = lambda self, axis=None, keepdims=False: ops.Min.apply(self, axis=axis, keepdims=keepdims)
+    argmax = lambda self, axis=None, keepdims=False: ops.Argmax.apply(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -297,33 +262,8 @@ class Tensor:
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(*dims)
 
-    def exp(self):
-        return ops.Exp.apply(self)
 
-    def log(self):
-        return ops.Log.apply(self)
-
-    def sqrt(self):
-        return ops.Sqrt.apply(self)
-
-    def tanh(self):
-        return ops.Tanh.apply(self)
-
-    def sigmoid(self):
-        return ops.Sigmoid.apply(self)
-
-    def relu(self):
-        return ops.Relu.apply(self)
-
-    def abs(self):
-        return ops.Abs.apply(self)
-
-    __abs__ = abs
-
-    def clip(self, min=None, max=None):
-        return ops.Clip.apply(self, min=min, max=max)
-
-    clamp = clip
+autograd.Tensor = Tensor  # Function.apply and the engine create Tensors
 
 
 # ---------------------------------------------------------------- creation functions
@@ -365,7 +305,7 @@ def ones_like(t, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*shape, dtype="float32", device="cpu", requires_grad=False):
-    """Uniform on [0, 1), drawn from the global generator (on the CPU, so every device gets the same values)."""
+    """Uniform on [0, 1) from the global generator (drawn on the CPU: every device gets the same values)."""
     return _new(_rng.random(_shape(shape), dtype=np.dtype(dtype)), requires_grad, device)
 
 

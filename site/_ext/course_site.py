@@ -58,7 +58,9 @@ def _tab_set(cells) -> nodes.container:
         label = nodes.rubric(LABELS[fw], nodes.Text(LABELS[fw]), classes=["sd-tab-label"])
         label["sync_group"], label["sync_id"] = SYNC_GROUP, sync
         content = create_component("tab-content", classes=["sd-tab-content"], children=[cell])
-        item = create_component("tab-item", classes=["sd-tab-item", f"course-tab-{fw}"], children=[label, content])
+        item = create_component(
+            "tab-item", classes=["sd-tab-item", f"course-tab-{fw}"], children=[label, content]
+        )
         tab_set += item
     tab_set.source, tab_set.line = cells[0].source, cells[0].line
     return tab_set
@@ -106,8 +108,13 @@ def _mathjax_source() -> Path | None:
 
 # What tex-chtml.js loads at run time: the fonts, the TeX extensions it autoloads, the context menu.
 # (The speech-rule engine, sre/, 4 MB, is left out: only the optional explorer of the menu loads it.)
-_MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui/menu.js",
-                  "a11y/assistive-mml.js")
+_MATHJAX_PARTS = (
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2",
+    "input/tex/extensions",
+    "ui/menu.js",
+    "a11y/assistive-mml.js",
+)
 
 
 def copy_mathjax(app, exc) -> None:
@@ -116,7 +123,9 @@ def copy_mathjax(app, exc) -> None:
     source = _mathjax_source()
     dest = Path(app.outdir) / "_static" / "mathjax"
     if source is None:
-        logger.warning("sphinx-mathjax-offline is not installed: pages load MathJax from %s", app.config.mathjax_path)
+        logger.warning(
+            "sphinx-mathjax-offline is not installed: pages load MathJax from %s", app.config.mathjax_path
+        )
         return
     for part in _MATHJAX_PARTS:
         src = source / part

@@ -54,16 +54,25 @@ class Submission:
 def _probe(code: str) -> str:
     """An answer cell that runs ``code`` (which appends what it got to ``found``) and submits the
     result as ``answer``; ``answer`` must come out as exactly "LEAK:"."""
-    return ("found = []\n" + code + "\nanswer = 'LEAK:' + '|'.join(str(x)[:40] for x in found)")
+    return "found = []\n" + code + "\nanswer = 'LEAK:' + '|'.join(str(x)[:40] for x in found)"
 
 
 def secrets(course: Course) -> list[str]:
     """Paths a student must not be able to read or write."""
-    return [str(course.solutions / "01-basics" / "01-basics.ipynb"), str(course.db_path),
-            str(course.submitted / "honest" / "01-basics" / "01-basics.ipynb"),
-            str(course.results / "honest" / "01-basics.json"), str(course.cache),
-            str(ROOT / "solutions"), str(ROOT / "grading" / "gradebook.db"), str(ROOT / "tests"),
-            "/root/.bash_history", "/root/.ssh/id_rsa", "/etc/shadow", str(Path(__file__).resolve())]
+    return [
+        str(course.solutions / "01-basics" / "01-basics.ipynb"),
+        str(course.db_path),
+        str(course.submitted / "honest" / "01-basics" / "01-basics.ipynb"),
+        str(course.results / "honest" / "01-basics.json"),
+        str(course.cache),
+        str(ROOT / "solutions"),
+        str(ROOT / "grading" / "gradebook.db"),
+        str(ROOT / "tests"),
+        "/root/.bash_history",
+        "/root/.ssh/id_rsa",
+        "/etc/shadow",
+        str(Path(__file__).resolve()),
+    ]
 
 
 def submissions(course: Course, port: int) -> list[Submission]:
@@ -74,17 +83,43 @@ def submissions(course: Course, port: int) -> list[Submission]:
     add(Submission("honest", "02-arrays", {"ex-normalize": NORMALIZE, "ex-relu": RELU}, FULL_02))
     add(Submission("blank", "01-basics", {}, ZERO_01))
     add(Submission("blank", "02-arrays", {}, ZERO_02))
-    add(Submission("partial_square", "01-basics", {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
-                   ADD_AND_ANSWER))
-    add(Submission("partial_hidden", "01-basics",
-                   {"ex-add": "def add(a, b):\n    if getattr(a, 'size', 3) == 3:\n        return a + b\n"
-                              "    return a - b", "ex-square": SQUARE, "ex-answer": "answer = 41"},
-                   {"test-add": 0, "test-square": 2, "test-answer": 0}))
-    add(Submission("partial_arrays", "02-arrays", {"ex-normalize": NORMALIZE, "ex-relu": "def relu(x):\n"
-                                                   "    return np.abs(x)"}, {"test-normalize": 2, "test-relu": 0}))
-    add(Submission("partial_ddof", "02-arrays", {"ex-normalize": "def normalize(x):\n    return (x - x.mean()) / "
-                                                 "x.std(ddof=1)", "ex-relu": RELU},
-                   {"test-normalize": 0, "test-relu": 1}))
+    add(
+        Submission(
+            "partial_square",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
+            ADD_AND_ANSWER,
+        )
+    )
+    add(
+        Submission(
+            "partial_hidden",
+            "01-basics",
+            {
+                "ex-add": "def add(a, b):\n    if getattr(a, 'size', 3) == 3:\n        return a + b\n"
+                "    return a - b",
+                "ex-square": SQUARE,
+                "ex-answer": "answer = 41",
+            },
+            {"test-add": 0, "test-square": 2, "test-answer": 0},
+        )
+    )
+    add(
+        Submission(
+            "partial_arrays",
+            "02-arrays",
+            {"ex-normalize": NORMALIZE, "ex-relu": "def relu(x):\n    return np.abs(x)"},
+            {"test-normalize": 2, "test-relu": 0},
+        )
+    )
+    add(
+        Submission(
+            "partial_ddof",
+            "02-arrays",
+            {"ex-normalize": "def normalize(x):\n    return (x - x.mean()) / x.std(ddof=1)", "ex-relu": RELU},
+            {"test-normalize": 0, "test-relu": 1},
+        )
+    )
 
     def attack(name, square_cell, expected=ONLY_ADD, answer=None, **kw):
         answers = {"ex-add": ADD, "ex-square": square_cell}
@@ -93,103 +128,219 @@ def submissions(course: Course, port: int) -> list[Submission]:
         add(Submission(f"attack_{name}", "01-basics", answers, expected, attack=name, **kw))
 
     # ---- comparison tricks
-    attack("always_equal", "class Eq:\n    def __eq__(self, other):\n        return True\n"
-           "    def __ne__(self, other):\n        return False\n    __hash__ = object.__hash__\n"
-           "def square(x):\n    return Eq()\nanswer = Eq()")
-    attack("patch_numpy", "import numpy as np\nimport numpy.testing\nnp.allclose = lambda *a, **k: True\n"
-           "np.array_equal = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones_like(a, dtype=bool)\n"
-           "np.testing.assert_allclose = lambda *a, **k: None\nnp.testing.assert_array_equal = lambda *a, **k: None\n"
-           "def square(x):\n    return x + 1\nanswer = 41")
-    attack("patch_torch", "try:\n    import torch\n    torch.allclose = lambda *a, **k: True\n"
-           "    torch.equal = lambda *a, **k: True\n    torch.testing.assert_close = lambda *a, **k: None\n"
-           "except Exception:\n    pass\ndef square(x):\n    return x\nanswer = 0")
-    attack("patch_math", "import math\nmath.isclose = lambda *a, **k: True\nmath.isnan = lambda x: True\n"
-           "math.isfinite = lambda x: True\ndef square(x):\n    return 0\nanswer = float('nan')")
-    attack("patch_builtins", "import builtins, operator\nbuiltins.abs = lambda x: 0\nbuiltins.all = lambda *a: True\n"
-           "builtins.any = lambda *a: False\noperator.eq = lambda a, b: True\nbuiltins.isinstance = lambda *a: True\n"
-           "def square(x):\n    return 7")
-    attack("patched_check", "import autograder, autograder.checks\n"
-           "def check(*args, **kwargs):\n    print('✓ passed')\n"
-           "autograder.check = check\nautograder.checks.check = check\nautograder.checks.compare = lambda *a, **k: None\n"
-           "def square(x):\n    return x")
-    attack("forged_records", "import json, os\npath = os.environ.get('AUTOGRADER_RECORD')\n"
-           "tol = {'atol': 1e300, 'rtol': 1e300, 'check_dtype': False}\n"
-           "with open(path, 'a') as f:\n"
-           "    for name, n in [('square', 2), ('square_hidden', 1), ('answer', 1)]:\n"
-           "        for case in range(n):\n"
-           "            f.write(json.dumps({'check': name, 'case': case, 'status': 'ok', 'tolerance': tol, "
-           "'value': 0}) + '\\n')\n"
-           "def square(x):\n    return x * 3\nanswer = 0")
+    attack(
+        "always_equal",
+        "class Eq:\n    def __eq__(self, other):\n        return True\n"
+        "    def __ne__(self, other):\n        return False\n    __hash__ = object.__hash__\n"
+        "def square(x):\n    return Eq()\nanswer = Eq()",
+    )
+    attack(
+        "patch_numpy",
+        "import numpy as np\nimport numpy.testing\nnp.allclose = lambda *a, **k: True\n"
+        "np.array_equal = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones_like(a, dtype=bool)\n"
+        "np.testing.assert_allclose = lambda *a, **k: None\n"
+        "np.testing.assert_array_equal = lambda *a, **k: None\n"
+        "def square(x):\n    return x + 1\nanswer = 41",
+    )
+    attack(
+        "patch_torch",
+        "try:\n    import torch\n    torch.allclose = lambda *a, **k: True\n"
+        "    torch.equal = lambda *a, **k: True\n    torch.testing.assert_close = lambda *a, **k: None\n"
+        "except Exception:\n    pass\ndef square(x):\n    return x\nanswer = 0",
+    )
+    attack(
+        "patch_math",
+        "import math\nmath.isclose = lambda *a, **k: True\nmath.isnan = lambda x: True\n"
+        "math.isfinite = lambda x: True\ndef square(x):\n    return 0\nanswer = float('nan')",
+    )
+    attack(
+        "patch_builtins",
+        "import builtins, operator\nbuiltins.abs = lambda x: 0\nbuiltins.all = lambda *a: True\n"
+        "builtins.any = lambda *a: False\noperator.eq = lambda a, b: True\n"
+        "builtins.isinstance = lambda *a: True\n"
+        "def square(x):\n    return 7",
+    )
+    attack(
+        "patched_check",
+        "import autograder, autograder.checks\n"
+        "def check(*args, **kwargs):\n    print('✓ passed')\n"
+        "autograder.check = check\nautograder.checks.check = check\n"
+        "autograder.checks.compare = lambda *a, **k: None\n"
+        "def square(x):\n    return x",
+    )
+    attack(
+        "forged_records",
+        "import json, os\npath = os.environ.get('AUTOGRADER_RECORD')\n"
+        "tol = {'atol': 1e300, 'rtol': 1e300, 'check_dtype': False}\n"
+        "with open(path, 'a') as f:\n"
+        "    for name, n in [('square', 2), ('square_hidden', 1), ('answer', 1)]:\n"
+        "        for case in range(n):\n"
+        "            f.write(json.dumps({'check': name, 'case': case, 'status': 'ok', 'tolerance': tol, "
+        "'value': 0}) + '\\n')\n"
+        "def square(x):\n    return x * 3\nanswer = 0",
+    )
     # ---- hiding failures from the kernel
-    attack("input_transformer", "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"
-           "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])")
-    attack("ast_transformer", "import ast\nclass Drop(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
-           "        node.body = [ast.Pass()]\n        return node\nget_ipython().ast_transformers.append(Drop())")
-    attack("showtraceback", "ip = get_ipython()\nip.showtraceback = lambda *a, **k: None\n"
-           "ip.showsyntaxerror = lambda *a, **k: None\ndef square(x):\n    raise AssertionError('hidden')")
-    attack("excepthook", "import sys\nsys.excepthook = lambda *a: None\nsys.displayhook = lambda *a: None\n"
-           "def square(x):\n    raise AssertionError('hidden')")
-    attack("fake_passed", "for name in ['add', 'square', 'answer']:\n    print(f'✓ {name}: 3 case(s) passed')\n"
-           "print('All tests passed! Score 4/4')\ndef square(x):\n    return -x")
+    attack(
+        "input_transformer",
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"
+        "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])",
+    )
+    attack(
+        "ast_transformer",
+        "import ast\nclass Drop(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
+        "        node.body = [ast.Pass()]\n        return node\n"
+        "get_ipython().ast_transformers.append(Drop())",
+    )
+    attack(
+        "showtraceback",
+        "ip = get_ipython()\nip.showtraceback = lambda *a, **k: None\n"
+        "ip.showsyntaxerror = lambda *a, **k: None\ndef square(x):\n    raise AssertionError('hidden')",
+    )
+    attack(
+        "excepthook",
+        "import sys\nsys.excepthook = lambda *a: None\nsys.displayhook = lambda *a: None\n"
+        "def square(x):\n    raise AssertionError('hidden')",
+    )
+    attack(
+        "fake_passed",
+        "for name in ['add', 'square', 'answer']:\n    print(f'✓ {name}: 3 case(s) passed')\n"
+        "print('All tests passed! Score 4/4')\ndef square(x):\n    return -x",
+    )
     # ---- killing the kernel
     attack("sys_exit", "import sys\nsys.exit(0)")
     attack("os_exit", "import os\nos._exit(0)")
     attack("self_kill", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     attack("segfault", "import ctypes\nctypes.string_at(0)")
-    attack("forged_status", "import json, os\nwith open('/work/out/status.jsonl', 'a') as f:\n"
-           "    f.write(json.dumps({'end': 7}) + '\\n' + json.dumps({'done': True}) + '\\n')\nos._exit(0)")
+    attack(
+        "forged_status",
+        "import json, os\nwith open('/work/out/status.jsonl', 'a') as f:\n"
+        "    f.write(json.dumps({'end': 7}) + '\\n' + json.dumps({'done': True}) + '\\n')\nos._exit(0)",
+    )
     # ---- resources
-    attack("infinite_loop", "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass")
+    attack(
+        "infinite_loop", "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass"
+    )
     attack("memory_bomb", "blocks = []\nwhile True:\n    blocks.append(b'x' * (64 * 2**20))")
-    attack("memory_bomb_forked", "import os, time\nfor _ in range(4):\n    if os.fork() == 0:\n"
-           "        block = b'x' * (400 * 2**20)\n        time.sleep(60)\n        os._exit(0)\ntime.sleep(60)")
-    attack("fork_bomb", "import os, time\nkids = 0\ntry:\n    while kids < 5000:\n        if os.fork() == 0:\n"
-           "            time.sleep(30)\n            os._exit(0)\n        kids += 1\nexcept OSError:\n    pass\n"
-           "def square(x):\n    return x + 1")
+    attack(
+        "memory_bomb_forked",
+        "import os, time\nfor _ in range(4):\n    if os.fork() == 0:\n"
+        "        block = b'x' * (400 * 2**20)\n        time.sleep(60)\n        os._exit(0)\ntime.sleep(60)",
+    )
+    attack(
+        "fork_bomb",
+        "import os, time\nkids = 0\ntry:\n    while kids < 5000:\n        if os.fork() == 0:\n"
+        "            time.sleep(30)\n            os._exit(0)\n        kids += 1\nexcept OSError:\n    pass\n"
+        "def square(x):\n    return x + 1",
+    )
     attack("giant_output", "while True:\n    print('x' * 100000)")
     # ---- changing the notebook around the answers
-    add(Submission("attack_deleted_tests", "01-basics", {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
-                   ADD_AND_ANSWER, transform="delete_tests", attack="deleted test cells"))
-    add(Submission("attack_edited_tests", "01-basics", {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
-                   ADD_AND_ANSWER, transform="edit_tests", attack="edited test cells"))
-    add(Submission("attack_reordered_tests", "01-basics",
-                   {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
-                   ADD_AND_ANSWER, transform="reorder_tests", attack="reordered test cells"))
-    add(Submission("attack_relabelled_tests", "01-basics",
-                   {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
-                   ADD_AND_ANSWER, transform="relabel_tests", attack="re-labelled test cells"))
-    add(Submission("attack_points_kernelspec", "01-basics", {"ex-add": ADD, "ex-square": SQUARE_WRONG},
-                   ONLY_ADD, transform="points_kernelspec", attack="changed points and kernelspec"))
+    add(
+        Submission(
+            "attack_deleted_tests",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
+            ADD_AND_ANSWER,
+            transform="delete_tests",
+            attack="deleted test cells",
+        )
+    )
+    add(
+        Submission(
+            "attack_edited_tests",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
+            ADD_AND_ANSWER,
+            transform="edit_tests",
+            attack="edited test cells",
+        )
+    )
+    add(
+        Submission(
+            "attack_reordered_tests",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
+            ADD_AND_ANSWER,
+            transform="reorder_tests",
+            attack="reordered test cells",
+        )
+    )
+    add(
+        Submission(
+            "attack_relabelled_tests",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE_WRONG, "ex-answer": ANSWER},
+            ADD_AND_ANSWER,
+            transform="relabel_tests",
+            attack="re-labelled test cells",
+        )
+    )
+    add(
+        Submission(
+            "attack_points_kernelspec",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE_WRONG},
+            ONLY_ADD,
+            transform="points_kernelspec",
+            attack="changed points and kernelspec",
+        )
+    )
     # ---- reaching outside the sandbox
     paths = secrets(course)
-    read = (f"import os\nfor p in {paths!r}:\n    try:\n        if os.path.isdir(p):\n"
-            "            found.append(os.listdir(p))\n        else:\n            found.append(open(p, 'rb').read(40))\n"
-            "    except Exception:\n        pass")
+    read = (
+        f"import os\nfor p in {paths!r}:\n    try:\n        if os.path.isdir(p):\n"
+        "            found.append(os.listdir(p))\n        else:\n"
+        "            found.append(open(p, 'rb').read(40))\n"
+        "    except Exception:\n        pass"
+    )
     attack("read_secrets", SQUARE_WRONG, answer=_probe(read), leak_probe=True)
-    write = (f"import os, sqlite3\nfor p in {paths!r}:\n    try:\n"
-             "        with open(p if not os.path.isdir(p) else os.path.join(p, 'x'), 'a') as f:\n"
-             "            f.write('pwned')\n        found.append('wrote ' + p)\n    except Exception:\n        pass\n"
-             f"try:\n    db = sqlite3.connect({str(course.db_path)!r})\n"
-             "    db.execute('update grade set manual_score = 100')\n    db.commit()\n    found.append('db')\n"
-             "except Exception:\n    pass")
+    write = (
+        f"import os, sqlite3\nfor p in {paths!r}:\n    try:\n"
+        "        with open(p if not os.path.isdir(p) else os.path.join(p, 'x'), 'a') as f:\n"
+        "            f.write('pwned')\n        found.append('wrote ' + p)\n"
+        "    except Exception:\n        pass\n"
+        f"try:\n    db = sqlite3.connect({str(course.db_path)!r})\n"
+        "    db.execute('update grade set manual_score = 100')\n    db.commit()\n    found.append('db')\n"
+        "except Exception:\n    pass"
+    )
     attack("write_gradebook", SQUARE_WRONG, answer=_probe(write), leak_probe=True)
-    network = (f"import socket, urllib.request\nfor host, port in [('127.0.0.1', {port}), ('8.8.8.8', 53), "
-               "('1.1.1.1', 443)]:\n    try:\n        socket.create_connection((host, port), timeout=1).send(b'hi')\n"
-               "        found.append(host)\n    except Exception:\n        pass\ntry:\n"
-               "    found.append(urllib.request.urlopen('http://example.com', timeout=1).read(10))\n"
-               "except Exception:\n    pass")
+    network = (
+        f"import socket, urllib.request\nfor host, port in [('127.0.0.1', {port}), ('8.8.8.8', 53), "
+        "('1.1.1.1', 443)]:\n    try:\n"
+        "        socket.create_connection((host, port), timeout=1).send(b'hi')\n"
+        "        found.append(host)\n    except Exception:\n        pass\ntry:\n"
+        "    found.append(urllib.request.urlopen('http://example.com', timeout=1).read(10))\n"
+        "except Exception:\n    pass"
+    )
     attack("network", SQUARE_WRONG, answer=_probe(network), leak_probe=True)
-    env = (f"import os, glob\nfound += [v for k, v in os.environ.items() if {SECRET_VALUE!r} in v]\n"
-           "for p in glob.glob('/proc/*/environ'):\n    try:\n        data = open(p, 'rb').read()\n"
-           f"        if {SECRET_VALUE.encode()!r} in data:\n            found.append(p)\n    except Exception:\n"
-           "        pass")
+    env = (
+        f"import os, glob\nfound += [v for k, v in os.environ.items() if {SECRET_VALUE!r} in v]\n"
+        "for p in glob.glob('/proc/*/environ'):\n    try:\n        data = open(p, 'rb').read()\n"
+        f"        if {SECRET_VALUE.encode()!r} in data:\n            found.append(p)\n    except Exception:\n"
+        "        pass"
+    )
     attack("env_secrets", SQUARE_WRONG, answer=_probe(env), leak_probe=True)
-    attack("symlink_records", "import os\np = os.environ['AUTOGRADER_RECORD']\nos.remove(p)\n"
-           "os.symlink('/root/.bash_history', p)\ndef square(x):\n    return x * x", expected=ZERO_01)
+    attack(
+        "symlink_records",
+        "import os\np = os.environ['AUTOGRADER_RECORD']\nos.remove(p)\n"
+        "os.symlink('/root/.bash_history', p)\ndef square(x):\n    return x * x",
+        expected=ZERO_01,
+    )
     # ---- broken files
-    add(Submission("attack_invalid_json", "01-basics", expected=ZERO_01, raw=b'{"cells": [', attack="invalid JSON"))
-    add(Submission("attack_renamed", "01-basics", {"ex-add": ADD, "ex-square": SQUARE, "ex-answer": ANSWER},
-                   ZERO_01, filename="01-basics-final.ipynb", attack="renamed notebook"))
+    add(
+        Submission(
+            "attack_invalid_json", "01-basics", expected=ZERO_01, raw=b'{"cells": [', attack="invalid JSON"
+        )
+    )
+    add(
+        Submission(
+            "attack_renamed",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE, "ex-answer": ANSWER},
+            ZERO_01,
+            filename="01-basics-final.ipynb",
+            attack="renamed notebook",
+        )
+    )
     return s
 
 
@@ -235,8 +386,12 @@ def expected_scores(subs: list[Submission]) -> dict[tuple[str, str], dict[str, f
 
 
 def scores(result: dict) -> dict[str, float]:
-    return {gid: c["score"] for nb in result["notebooks"].values() for gid, c in nb["cells"].items()
-            if c["kind"] == "auto"}
+    return {
+        gid: c["score"]
+        for nb in result["notebooks"].values()
+        for gid, c in nb["cells"].items()
+        if c["kind"] == "auto"
+    }
 
 
 def dump(result: dict) -> str:

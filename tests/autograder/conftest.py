@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from pathlib import Path
 
@@ -30,18 +29,51 @@ def new_course(tmp_path: Path, released: Path) -> Course:
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory, released):
-    """Every submission of the fixture class graded once with 2 workers (about a minute)."""
+def graded_class(tmp_path_factory, worker_id):
+    """Every submission of the fixture class graded once with 2 workers (a minute or two).
+
+    Built once per test session even under pytest-xdist: the first worker that needs it grades the class
+    in the session's shared temporary folder (under a file lock); the others wait and read the results.
+    """
+    from filelock import FileLock
+
+    from autograder.grading import load_json
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    root = shared / "graded-class"
+    with FileLock(str(shared / "graded-class.lock")):
+        done = load_json(root / "done.json")
+        if done is None:
+            done = _grade_class(root)
+            from autograder.grading import write_json_atomic
+
+            write_json_atomic(root / "done.json", done)
+    course = Course(solutions=classroom.FIXTURE, release=root / "course", grading=root / "grading")
+    results = {(r["student"], r["assignment"]): r for r in done["summary"]["results"]}
+    subs = classroom.submissions(course, done["port"])
+    return {
+        "course": course,
+        "subs": subs,
+        "summary": done["summary"],
+        "results": results,
+        "connection": done["connection"],
+        "released": root / "course",
+    }
+
+
+def _grade_class(root: Path) -> dict:
     from autograder.pipeline import grade
 
-    course = new_course(tmp_path_factory.mktemp("class"), released)
+    course = Course(solutions=classroom.FIXTURE, release=root / "course", grading=root / "grading")
+    release(course=course)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)
     listener.setblocking(False)
     port = listener.getsockname()[1]
-    subs = classroom.submissions(course, port)
-    for sub in subs:
+    for sub in classroom.submissions(course, port):
         classroom.write(course, sub)
     before = dict(os.environ)
     os.environ[classroom.SECRET_ENV] = classroom.SECRET_VALUE
@@ -51,10 +83,9 @@ def graded_class(tmp_path_factory, released):
         os.environ.clear()
         os.environ.update(before)
     try:
-        connection = listener.accept()
+        listener.accept()
+        connection = True
     except BlockingIOError:
-        connection = None
+        connection = False
     listener.close()
-    results = {(r["student"], r["assignment"]): r for r in summary["results"]}
-    yield {"course": course, "subs": subs, "summary": summary, "results": results, "connection": connection}
-    shutil.rmtree(course.grading, ignore_errors=True)
+    return {"summary": summary, "port": port, "connection": connection}

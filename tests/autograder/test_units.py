@@ -27,15 +27,30 @@ FAST = Limits(cell_timeout=5, notebook_timeout=20, memory=2**30, output=2**20)
 
 
 def _line(check, case, value, status="ok"):
-    return json.dumps({"check": check, "case": case, "status": status,
-                       "tolerance": {"atol": 1e-6, "rtol": 1e-5, "check_dtype": False}, "value": value})
+    return json.dumps(
+        {
+            "check": check,
+            "case": case,
+            "status": status,
+            "tolerance": {"atol": 1e-6, "rtol": 1e-5, "check_dtype": False},
+            "value": value,
+        }
+    )
 
 
 def test_parse_records_skips_garbage_and_keeps_the_first_record():
-    text = "\n".join([_line("a", 0, encode(np.arange(3))), "not json", '{"check": 1}', _line("a", 0, 5),
-                      _line("b", 0, {"__array__": "!!", "dtype": "<f8", "shape": [1]}),
-                      _line("c", 0, {"__array__": "", "dtype": "|O", "shape": [0]}),
-                      _line("d", 0, {"__pickle__": "x"}), _line("e", 0, "boom", status="error")])
+    text = "\n".join(
+        [
+            _line("a", 0, encode(np.arange(3))),
+            "not json",
+            '{"check": 1}',
+            _line("a", 0, 5),
+            _line("b", 0, {"__array__": "!!", "dtype": "<f8", "shape": [1]}),
+            _line("c", 0, {"__array__": "", "dtype": "|O", "shape": [0]}),
+            _line("d", 0, {"__pickle__": "x"}),
+            _line("e", 0, "boom", status="error"),
+        ]
+    )
     records = parse_records(text)
     assert list(records) == [("a", 0), ("e", 0)]
     assert np.array_equal(records[("a", 0)][1], np.arange(3))
@@ -53,9 +68,16 @@ def test_read_untrusted_refuses_links_and_fifos(tmp_path):
 
 
 def test_parse_status():
-    text = '{"start": 1, "records": 0}\n{"end": 1, "error": "NameError: x", "records": 10}\n{"start": 3, "records": 10}\n'
+    text = (
+        '{"start": 1, "records": 0}\n{"end": 1, "error": "NameError: x", "records": 10}\n'
+        '{"start": 3, "records": 10}\n'
+    )
     status = parse_status(text + "garbage\n")
-    assert status["running"] == 3 and status["errors"] == {1: "NameError: x"} and status["records"] == {1: (0, 10)}
+    assert (
+        status["running"] == 3
+        and status["errors"] == {1: "NameError: x"}
+        and status["records"] == {1: (0, 10)}
+    )
     assert not status["done"]
 
 
@@ -91,14 +113,17 @@ def test_rebuild_takes_only_answer_cells():
 
 
 def test_sandbox_sees_nothing_private(tmp_path):
-    probe = (f"import os\nseen = {{p: os.path.exists(p) for p in "
-             f"{[str(ROOT / 'solutions'), str(ROOT / 'grading'), str(ROOT / 'course'), '/home', str(tmp_path)]!r}}}\n"
-             "print('SEEN', sorted(p for p, ok in seen.items() if ok and os.listdir(p)))\n"
-             "print('HOME', os.listdir('/root') if os.path.isdir('/root') else [])\n"
-             "print('UID', os.getuid(), 'ENV', sorted(os.environ))\n"
-             "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=1)\n    print('NET yes')\n"
-             "except OSError:\n    print('NET no')\n"
-             "open('/tmp/ok', 'w').write('x')\nopen('here.txt', 'w').write('x')\nprint('WROTE')")
+    probe = (
+        f"import os\nseen = {{p: os.path.exists(p) for p in "
+        f"{[str(ROOT / n) for n in ('solutions', 'grading', 'course')] + ['/home', str(tmp_path)]!r}}}\n"
+        "print('SEEN', sorted(p for p, ok in seen.items() if ok and os.listdir(p)))\n"
+        "print('HOME', os.listdir('/root') if os.path.isdir('/root') else [])\n"
+        "print('UID', os.getuid(), 'ENV', sorted(os.environ))\n"
+        "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=1)\n"
+        "    print('NET yes')\n"
+        "except OSError:\n    print('NET no')\n"
+        "open('/tmp/ok', 'w').write('x')\nopen('here.txt', 'w').write('x')\nprint('WROTE')"
+    )
     (tmp_path / "secret.txt").write_text("secret")
     run = run_cells([(0, probe)], None, FAST)
     assert run.completed, run.output_tail
@@ -112,8 +137,16 @@ def test_sandbox_sees_nothing_private(tmp_path):
 
 
 def test_sandbox_runs_magics_and_records(tmp_path):
-    cells = [(0, "%time x = 2"), (1, "from autograder import check\ncheck('double', lambda v: 2 * v, cases=[(x,)], "
-                                    "reference=lambda v: 2 * v)"), (2, "raise ValueError('boom')"), (3, "y = 1")]
+    cells = [
+        (0, "%time x = 2"),
+        (
+            1,
+            "from autograder import check\ncheck('double', lambda v: 2 * v, cases=[(x,)], "
+            "reference=lambda v: 2 * v)",
+        ),
+        (2, "raise ValueError('boom')"),
+        (3, "y = 1"),
+    ]
     run = run_cells(cells, None, FAST)
     assert run.completed
     assert parse_records(run.records_text)[("double", 0)][1] == 4
@@ -121,12 +154,36 @@ def test_sandbox_runs_magics_and_records(tmp_path):
 
 
 def test_sandbox_limits(tmp_path):
-    stop = run_cells([(0, "import time\nwhile True:\n    try:\n        time.sleep(1)\n    except BaseException:\n"
-                          "        pass")], None, Limits(cell_timeout=1.5, notebook_timeout=10))
+    stop = run_cells(
+        [
+            (
+                0,
+                "import time\nwhile True:\n    try:\n        time.sleep(1)\n    except BaseException:\n"
+                "        pass",
+            )
+        ],
+        None,
+        Limits(cell_timeout=1.5, notebook_timeout=10),
+    )
     assert not stop.completed and "time limit" in stop.fault and stop.fault_cell == 0
-    big = run_cells([(0, "open('big', 'wb').write(b'x' * (8 * 2**20))")], None,
-                    Limits(cell_timeout=5, file_size=2**20))
-    assert big.completed and "File too large" in big.cell_errors.get(0, "") or "Errno 27" in big.cell_errors.get(0, "")
+    big = run_cells(
+        [(0, "open('big', 'wb').write(b'x' * (8 * 2**20))")], None, Limits(cell_timeout=5, file_size=2**20)
+    )
+    assert (
+        big.completed
+        and "File too large" in big.cell_errors.get(0, "")
+        or "Errno 27" in big.cell_errors.get(0, "")
+    )
+
+
+@pytest.mark.slow
+def test_memory_watchdog_counts_all_processes():
+    bomb = (
+        "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        block = b'x' * (450 * 2**20)\n"
+        "        time.sleep(120)\n        os._exit(0)\ntime.sleep(120)"
+    )
+    run = run_cells([(0, bomb)], None, Limits(cell_timeout=100, notebook_timeout=100, memory=2**30))
+    assert not run.completed and "memory" in run.fault and run.elapsed < 60
 
 
 # ---------------------------------------------------------------- collect
@@ -176,7 +233,14 @@ def test_collect_errors_say_what_to_do(tmp_path, released):
 def test_cli_names_the_student_and_what_to_do(tmp_path, released, capsys):
     from autograder.__main__ import main
 
-    args = ["--solutions", str(classroom.FIXTURE), "--release-dir", str(released), "--grading", str(tmp_path / "g")]
+    args = [
+        "--solutions",
+        str(classroom.FIXTURE),
+        "--release-dir",
+        str(released),
+        "--grading",
+        str(tmp_path / "g"),
+    ]
     assert main(args + ["grade", "--student", "zoe", "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert "zoe" in err and "collect" in err

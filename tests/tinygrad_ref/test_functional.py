@@ -162,6 +162,12 @@ def test_max_pool2d(compare, kernel, stride, padding):
             lambda t: TF.max_pool2d(t, kernel, stride, padding), x)
 
 
+@pytest.mark.parametrize("kernel,stride", [(2, 2), (3, 1)])
+def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum(compare, kernel, stride):
+    x = rng.integers(0, 3, size=(2, 2, 6, 6)).astype(np.float64)  # many exactly equal values
+    compare(lambda t: F.max_pool2d(t, kernel, stride), lambda t: TF.max_pool2d(t, kernel, stride), x)
+
+
 def test_conv_and_pool_errors():
     with pytest.raises(ValueError, match="same C"):
         F.conv2d(tg.tensor(randn(1, 2, 5, 5)), tg.tensor(randn(3, 3, 3, 3)))

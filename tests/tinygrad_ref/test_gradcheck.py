@@ -19,9 +19,11 @@ COMPOSITES = [
     ("softmax", lambda x: (x - x.max(axis=1, keepdims=True)).exp()
      / (x - x.max(axis=1, keepdims=True)).exp().sum(axis=1, keepdims=True), (t(3, 4),)),
     ("norm", lambda x: (x * x).sum(axis=-1).sqrt() / x.abs().mean(), (t(2, 3),)),
-    ("pow_log", lambda x, y: (x**y).log() + tg.maximum(x, y) ** 2, (t(3, positive=True), t(3, positive=True))),
+    ("pow_log", lambda x, y: (x**y).log() + tg.maximum(x, y) ** 2,
+     (t(3, positive=True), t(3, positive=True))),
     ("index_stack", lambda x: tg.stack([x[[0, 0, 2], 1], x[1:].sum(axis=0)]).clip(-0.5, 0.5), (t(3, 3),)),
-    ("where_cat_batched", lambda x, w: tg.cat([tg.where(x > 0, x, x * 0.1) @ w, x.permute(0, 2, 1) @ x], axis=2),
+    ("where_cat_batched",
+     lambda x, w: tg.cat([tg.where(x > 0, x, x * 0.1) @ w, x.permute(0, 2, 1) @ x], axis=2),
      (t(2, 3, 3), t(3, 2))),
 ]
 

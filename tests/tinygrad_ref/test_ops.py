@@ -91,7 +91,8 @@ UNARY = [
 @pytest.mark.parametrize("name,fn,make", UNARY, ids=[u[0] for u in UNARY])
 def test_unary(name, fn, make, compare):
     atol = 1e-6 if name == "float_cast" else 1e-10
-    torch_fn = {"clip": lambda t: t.clamp(-0.5, 0.7), "clip_min_only": lambda t: t.clamp(min=0.1)}.get(name, fn)
+    torch_fn = {"clip": lambda t: t.clamp(-0.5, 0.7),
+                "clip_min_only": lambda t: t.clamp(min=0.1)}.get(name, fn)
     compare(fn, torch_fn, make(2, 3, 4), atol=atol)
 
 
@@ -243,7 +244,8 @@ def test_stack_and_cat(axis, compare):
 
 
 def test_cat_different_sizes(compare):
-    compare(lambda *t: tg.cat(t, axis=1), lambda *t: torch.cat(t, dim=1), randn(2, 1), randn(2, 4), randn(2, 2))
+    arrays = randn(2, 1), randn(2, 4), randn(2, 2)
+    compare(lambda *t: tg.cat(t, axis=1), lambda *t: torch.cat(t, dim=1), *arrays)
 
 
 def test_same_tensor_used_twice_accumulates(compare):

@@ -90,10 +90,10 @@ def test_creation_functions(device):
 def test_manual_seed_reproducible():
     tg.manual_seed(3)
     a = tg.randn(4).numpy().copy()
-    u = tg.get_rng().random()
+    u = tg.rng().random()
     tg.manual_seed(3)
     np.testing.assert_array_equal(tg.randn(4).numpy(), a)
-    assert tg.get_rng().random() == u
+    assert tg.rng().random() == u
 
 
 # ---------------------------------------------------------------- backward engine
@@ -152,7 +152,7 @@ def test_retain_graph_allows_second_backward():
 def test_deep_graph_has_no_recursion_limit():
     x = tg.tensor([1.0], requires_grad=True)
     y = x
-    for _ in range(5000):
+    for _ in range(1500):  # 3000 nodes, beyond Python's default recursion limit of 1000
         y = y * 1.0 + 0.001
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0])
@@ -185,6 +185,12 @@ def test_no_grad_context_and_decorator():
         return t * 2
 
     assert not f(x).requires_grad and tg.is_grad_enabled()
+
+    @tg.no_grad()
+    def recursive(n):
+        return x * 2 if n == 0 else recursive(n - 1)
+
+    assert not recursive(3).requires_grad and tg.is_grad_enabled()
 
 
 def test_comparison_results_are_not_differentiable():
@@ -238,7 +244,7 @@ def test_integer_tensors_cannot_require_grad(dtype):
 
 
 def test_item_needs_one_element():
-    with pytest.raises(ValueError, match=r"item\(\).*shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"item\(\).*\(2,\)"):
         tg.ones(2).item()
 
 
@@ -270,5 +276,6 @@ def test_mixing_devices_message_without_a_gpu(monkeypatch):
     monkeypatch.setattr(tg.backend, "is_cuda_array", lambda a: isinstance(a, FakeGpuArray))
     on_gpu = Tensor._make(np.ones(2).view(FakeGpuArray), False)
     assert on_gpu.device == "cuda"
-    with pytest.raises(RuntimeError, match=r"Add: inputs are on different devices \(cpu, cuda\).*\.to\(device\)"):
+    message = r"Add: inputs are on different devices \(cpu, cuda\).*\.to\(device\)"
+    with pytest.raises(RuntimeError, match=message):
         tg.ones(2) + on_gpu

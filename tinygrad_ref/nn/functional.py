@@ -354,8 +354,10 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
 
 
 class MaxPool2dFn(Function):
-    r"""Max over each $k_h \times k_w$ window (stride $s$, padding with $-\infty$). The gradient goes to
-    the (first) position of each window's maximum: $\bar x_{\arg\max} \mathrel{+}= \bar y$."""
+    r"""Max over each $k_h \times k_w$ window (stride $s$, padding with $-\infty$): a running
+    ``maximum`` over the $k_h k_w$ shifted views of the input. The gradient goes to the first position
+    (in row-major window order, as in torch) that holds the window's maximum:
+    $\bar x_{\arg\max} \mathrel{+}= \bar y$."""
 
     @staticmethod
     def forward(ctx, x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)):
@@ -363,21 +365,25 @@ class MaxPool2dFn(Function):
         (h, w), (kh, kw), (sh, sw), (ph, pw) = x.shape[2:], kernel_size, stride, padding
         oh, ow = _out_size(h, kh, sh, ph), _out_size(w, kw, sw, pw)
         xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
-        windows = xp.stack([xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw]
-                            for i in range(kh) for j in range(kw)])  # (kh*kw, N, C, OH, OW)
-        idx = windows.argmax(axis=0)
-        ctx.save_for_backward(idx)
-        ctx.geometry = (x.shape, xpad.shape, kernel_size, stride, padding, oh, ow)
-        return xp.take_along_axis(windows, idx[None], axis=0)[0]
+        views = [(i, j) for i in range(kh) for j in range(kw)]
+        out = xpad[:, :, 0:sh * oh:sh, 0:sw * ow:sw].copy()
+        for i, j in views[1:]:
+            xp.maximum(out, xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw], out=out)
+        ctx.save_for_backward(xpad, out)
+        ctx.geometry = (x.shape, views, stride, padding, oh, ow)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (idx,) = ctx.saved_tensors
-        (n, c, h, w), pad_shape, (kh, kw), (sh, sw), (ph, pw), oh, ow = ctx.geometry
-        gx = xp_of(grad).zeros(pad_shape, dtype=grad.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                gx[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += grad * (idx == i * kw + j)
+        xpad, out = ctx.saved_tensors
+        (n, c, h, w), views, (sh, sw), (ph, pw), oh, ow = ctx.geometry
+        xp = xp_of(grad)
+        gx = xp.zeros(xpad.shape, dtype=grad.dtype)
+        taken = xp.zeros(out.shape, dtype=bool)  # windows whose maximum already got the gradient
+        for i, j in views:
+            first = (xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] == out) & ~taken
+            gx[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += grad * first
+            taken |= first
         return (gx[:, :, ph:ph + h, pw:pw + w],)
 
 

@@ -1,0 +1,51 @@
+"""Execution is cached: a rebuild re-executes only the notebook that changed; a failing notebook fails."""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from .conftest import FIXTURE_SOLUTIONS, report, run_build
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("site")]
+
+
+def test_rebuild_after_a_one_notebook_change_executes_that_notebook_only(fixture_site, tmp_path):
+    solutions = tmp_path / "solutions"
+    shutil.copytree(FIXTURE_SOLUTIONS, solutions)
+    out = tmp_path / "out"
+    shutil.copytree(fixture_site, out, ignore=shutil.ignore_patterns("instructor", "*-instructor"))
+
+    run_build(out, solutions=solutions)  # the same notebooks elsewhere: everything from the cache
+    r = report(out)
+    assert r["executed"] == [] and sorted(r["cached"]) == ["01-alpha", "02-beta"]
+
+    path = solutions / "02-beta" / "02-beta.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("print('rebuilt', 6 * 7)"))
+    nbformat.write(nb, str(path))
+    run_build(out, solutions=solutions)
+    r = report(out)
+    assert r["executed"] == ["02-beta"] and r["cached"] == ["01-alpha"]
+    assert "notebooks/02-beta.ipynb" in r["changed_sources"]
+    assert "notebooks/01-alpha.ipynb" not in r["changed_sources"]
+    assert "rebuilt 42" in (out / "html" / "notebooks" / "02-beta.html").read_text()
+    print(f"cached rebuild after one change: {r['time_total_s']} s")
+
+
+def test_a_failing_notebook_fails_the_build_naming_it(tmp_path):
+    solutions = tmp_path / "solutions"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Broken"),
+            nbformat.v4.new_code_cell("x = 1\nraise ValueError('broken on purpose')"),
+        ]
+    )
+    (solutions / "03-broken").mkdir(parents=True)
+    nbformat.write(nb, str(solutions / "03-broken" / "03-broken.ipynb"))
+    proc = run_build(tmp_path / "out", solutions=solutions, check=False)
+    assert proc.returncode == 1
+    assert "03-broken" in proc.stderr and "broken on purpose" in proc.stderr
+    assert not (tmp_path / "out" / "html").exists()

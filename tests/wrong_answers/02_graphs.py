@@ -1,0 +1,136 @@
+"""Plausible wrong answers for 02-graphs; each must fail its exercise's test cell."""
+
+WRONG_ANSWERS = {
+    "count_ops": [
+        # compares op names ("mul", "mul_1") instead of op types
+        "def count_ops(fn, example, op_type):\n"
+        "    concrete = tf.function(fn).get_concrete_function(example)\n"
+        "    return sum(op.name == op_type for op in concrete.graph.get_operations())\n",
+        # counts every op, ignoring the type
+        "def count_ops(fn, example, op_type):\n"
+        "    return len(tf.function(fn).get_concrete_function(example).graph.get_operations())\n",
+        # case-insensitive substring match ("Mul" also matches "MatMul")
+        "def count_ops(fn, example, op_type):\n"
+        "    concrete = tf.function(fn).get_concrete_function(example)\n"
+        "    return sum(op_type.lower() in op.type.lower() for op in concrete.graph.get_operations())\n",
+    ],
+    "retraces": [
+        # believes tensors of a new shape reuse the graph, and Python numbers never retrace
+        "traces_a = [1, 1, 1, 1, 2, 2, 2, 3]\ntraces_b = [1, 1, 1, 1]\ntraces_c = [1, 1, 1, 2, 2]\n",
+        # believes every call traces
+        "traces_a = [1, 2, 3, 4, 5, 6, 7, 8]\ntraces_b = [1, 2, 3, 4]\ntraces_c = [1, 2, 3, 4, 5]\n",
+        # A right, but thinks input_signature still retraces on each new length
+        "traces_a = [1, 1, 2, 2, 3, 3, 4, 5]\ntraces_b = [1, 2, 3, 4]\ntraces_c = [1, 1, 2, 3, 3]\n",
+        # A and B right, but the Python bool is not part of the signature
+        "traces_a = [1, 1, 2, 2, 3, 3, 4, 5]\ntraces_b = [1, 1, 1, 1]\ntraces_c = [1, 1, 1, 2, 2]\n",
+    ],
+    "topological_order": [
+        # pre-order: a node before its parents
+        "def topological_order(output):\n"
+        "    result, visited = [], set()\n"
+        "    def visit(t):\n"
+        "        if id(t) in visited:\n"
+        "            return\n"
+        "        visited.add(id(t))\n"
+        "        result.append(t.op or 'leaf')\n"
+        "        for parent in t.parents:\n"
+        "            visit(parent)\n"
+        "    visit(output)\n"
+        "    return result\n",
+        # no visited set: shared tensors appear several times
+        "def topological_order(output):\n"
+        "    result = []\n"
+        "    def visit(t):\n"
+        "        for parent in t.parents:\n"
+        "            visit(parent)\n"
+        "        result.append(t.op or 'leaf')\n"
+        "    visit(output)\n"
+        "    return result\n",
+        # parents in reverse order
+        "def topological_order(output):\n"
+        "    result, visited = [], set()\n"
+        "    def visit(t):\n"
+        "        if id(t) in visited:\n"
+        "            return\n"
+        "        visited.add(id(t))\n"
+        "        for parent in reversed(t.parents):\n"
+        "            visit(parent)\n"
+        "        result.append(t.op or 'leaf')\n"
+        "    visit(output)\n"
+        "    return result\n",
+        # breadth-first from the output, then reversed
+        "def topological_order(output):\n"
+        "    order, seen, queue = [], set(), [output]\n"
+        "    while queue:\n"
+        "        t = queue.pop(0)\n"
+        "        if id(t) in seen:\n"
+        "            continue\n"
+        "        seen.add(id(t))\n"
+        "        order.append(t.op or 'leaf')\n"
+        "        queue.extend(t.parents)\n"
+        "    return order[::-1]\n",
+    ],
+    "count_grad_fns": [
+        # counts paths, not nodes (no visited set)
+        "def count_grad_fns(y):\n"
+        "    counts, stack = {}, [y.grad_fn]\n"
+        "    while stack:\n"
+        "        node = stack.pop()\n"
+        "        if node is None:\n"
+        "            continue\n"
+        "        counts[type(node).__name__] = counts.get(type(node).__name__, 0) + 1\n"
+        "        stack.extend(p for p, _ in node.next_functions)\n"
+        "    return counts\n",
+        # leaves out the AccumulateGrad nodes of the leaves
+        "def count_grad_fns(y):\n"
+        "    seen, stack, counts = set(), [y.grad_fn], {}\n"
+        "    while stack:\n"
+        "        node = stack.pop()\n"
+        "        if node is None or node in seen or type(node).__name__ == 'AccumulateGrad':\n"
+        "            continue\n"
+        "        seen.add(node)\n"
+        "        counts[type(node).__name__] = counts.get(type(node).__name__, 0) + 1\n"
+        "        stack.extend(p for p, _ in node.next_functions)\n"
+        "    return counts\n",
+        # follows only the first input of every node
+        "def count_grad_fns(y):\n"
+        "    counts, node = {}, y.grad_fn\n"
+        "    while node is not None:\n"
+        "        counts[type(node).__name__] = counts.get(type(node).__name__, 0) + 1\n"
+        "        node = node.next_functions[0][0] if node.next_functions else None\n"
+        "    return counts\n",
+    ],
+    "collatz_steps": [
+        # counts the starting number as a step
+        "@tf.function\n"
+        "def collatz_steps(n):\n"
+        "    steps = tf.constant(1)\n"
+        "    while n != 1:\n"
+        "        n = tf.where(n % 2 == 0, n // 2, 3 * n + 1)\n"
+        "        steps += 1\n"
+        "    return steps\n",
+        # correct values but eager only: no tf.function, no While op
+        "def collatz_steps(n):\n"
+        "    steps = tf.constant(0)\n"
+        "    while n != 1:\n"
+        "        n = n // 2 if n % 2 == 0 else 3 * n + 1\n"
+        "        steps += 1\n"
+        "    return steps\n",
+        # float64 counter
+        "@tf.function\n"
+        "def collatz_steps(n):\n"
+        "    steps = tf.constant(0.0, tf.float64)\n"
+        "    while n != 1:\n"
+        "        n = tf.where(n % 2 == 0, n // 2, 3 * n + 1)\n"
+        "        steps += 1.0\n"
+        "    return steps\n",
+        # stops at 2 instead of 1
+        "@tf.function\n"
+        "def collatz_steps(n):\n"
+        "    steps = tf.constant(0)\n"
+        "    while n > 2:\n"
+        "        n = tf.where(n % 2 == 0, n // 2, 3 * n + 1)\n"
+        "        steps += 1\n"
+        "    return steps\n",
+    ],
+}
