@@ -5,7 +5,7 @@ What the code inside sees (:func:`bwrap_command`):
 * read-only: /usr, the Python installation and the virtual environment, the project's ``autograder`` and
   ``tinygrad_ref`` packages, a few files of /etc, and the JSON list of cells to run;
 * read-write: ``/work/job`` (its own copy of the assignment folder, the working directory), ``/work/out``
-  (where checks append records) and a private, size-limited ``/tmp``;
+  (where checks append records) a private, size-limited ``/tmp`` and ``/dev/shm``;
 * nothing else: not solutions/, not grading/ (gradebook, other students), not the home directory;
 * no network (its own network namespace with only a loopback), its own PID, IPC and UTS namespaces, a
   cleared environment, a new session (no terminal), no capabilities, and an unprivileged user id of its
@@ -55,7 +55,7 @@ class Limits:
     cell_timeout: float = 120.0  # seconds of wall-clock time for one cell
     notebook_timeout: float = 600.0  # seconds for the whole notebook, all cells together
     memory: int = 2 * GiB  # bytes of memory for all processes of the sandbox together
-    processes: int = 64  # processes and threads of the sandbox's user
+    processes: int = 128  # processes and threads of the sandbox's user
     file_size: int = 64 * MiB  # bytes of the largest file it may write
     output: int = 4 * MiB  # bytes written to stdout and stderr together
     tmp_size: int = 256 * MiB  # size of the private /tmp
@@ -181,6 +181,13 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
         str(limits.tmp_size),
         "--tmpfs",
         "/tmp",
+        # bubblewrap's /dev/shm would be an unlimited tmpfs: memory the watchdog does not see
+        "--perms",
+        "1777",
+        "--size",
+        str(min(limits.tmp_size, 64 * MiB)),
+        "--tmpfs",
+        "/dev/shm",
     ]
     for name in ("bin", "lib", "lib64", "sbin", "lib32"):
         link = Path("/") / name
@@ -259,10 +266,14 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
 
 
 def _set_limits(limits: Limits):
+    # RLIMIT_NPROC counts every process of a user id: only meaningful when the sandbox has a user id of
+    # its own (grading as root); otherwise the watchdog counts the sandbox's processes.
+    nproc = limits.processes if os.geteuid() == 0 else resource.RLIM_INFINITY
+
     def apply():
         os.setsid()
         for kind, value in (
-            (resource.RLIMIT_NPROC, limits.processes),
+            (resource.RLIMIT_NPROC, nproc),
             (resource.RLIMIT_FSIZE, limits.file_size),
             (resource.RLIMIT_CORE, 0),
             (resource.RLIMIT_DATA, limits.memory),
@@ -295,7 +306,11 @@ def check_available() -> None:
 # ---------------------------------------------------------------- watching
 
 
-def _sandbox_pids(uid: int) -> list[int]:
+def _sandbox_pids(uid: int, root_pid: int | None = None) -> list[int]:
+    """The processes of the sandbox: those of its own user id when grading as root, else the
+    descendants of ``root_pid`` (bubblewrap)."""
+    if os.geteuid() != 0 and root_pid is not None:
+        return _descendants(root_pid)
     pids = []
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -305,6 +320,25 @@ def _sandbox_pids(uid: int) -> list[int]:
             except OSError:
                 pass
     return pids
+
+
+def _descendants(root_pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _memory(pids: list[int]) -> int:
@@ -418,9 +452,11 @@ def _run(
             fault = f"the cell ran longer than its time limit of {limits.cell_timeout:g} s"
         elif now - last_scan > 0.1:
             last_scan = now
-            used = _memory(_sandbox_pids(uid))
-            if used > limits.memory:
+            pids = _sandbox_pids(uid, proc.pid)
+            if _memory(pids) > limits.memory:
                 fault = f"used more than {limits.memory / GiB:g} GiB of memory"
+            elif len(pids) > limits.processes + 2:  # + bubblewrap's own processes
+                fault = f"started more than {limits.processes} processes"
         if fault:
             _kill(proc, uid)
             break

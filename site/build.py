@@ -57,7 +57,6 @@ COURSE_TITLE = "Deep learning from the ground up"
 # The release's stubs (autograder/nbgrader_config.py); read from nbgrader's config when it loads.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
-LIB_DIRS = ("tinygrad_ref", "autograder")
 IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", ".pytest_cache")
 
 
@@ -88,12 +87,26 @@ def assignments(solutions: Path) -> list[str]:
     return sorted(p.name for p in solutions.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
 
 
+def lib_files() -> list[Path]:
+    """What an executed notebook depends on besides its folder: all of tinygrad_ref, and the modules of
+    autograder that ``import autograder`` loads (the check helpers; not the grading pipeline)."""
+    code = (
+        "import sys, autograder\n"
+        "print('\\n'.join(m.__file__ for n, m in list(sys.modules.items())"
+        " if n.split('.')[0] == 'autograder' and getattr(m, '__file__', None)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    loaded = [Path(line) for line in proc.stdout.split()] if proc.returncode == 0 else []
+    if not loaded:  # cannot tell: depend on all of it
+        loaded = list((ROOT / "autograder").rglob("*.py"))
+    return sorted(set((ROOT / "tinygrad_ref").rglob("*.py")) | {p.resolve() for p in loaded})
+
+
 def lib_hash() -> str:
     h = hashlib.sha256(CACHE_VERSION.encode())
-    for d in LIB_DIRS:
-        for f in sorted((ROOT / d).rglob("*.py")):
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
+    for f in lib_files():
+        h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 

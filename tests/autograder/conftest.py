@@ -14,12 +14,24 @@ from autograder.release import release
 from . import classroom
 
 
+def _shared(tmp_path_factory, worker_id) -> Path:
+    """The session's temporary folder shared by all pytest-xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
 @pytest.fixture(scope="session")
-def released(tmp_path_factory) -> Path:
-    """The fixture course's student release (nbgrader generate_assignment), made once."""
-    root = tmp_path_factory.mktemp("fixture-course")
-    course = Course(solutions=classroom.FIXTURE, release=root / "course", grading=root / "grading")
-    release(course=course)
+def released(tmp_path_factory, worker_id) -> Path:
+    """The fixture course's student release (nbgrader generate_assignment), made once per session."""
+    from filelock import FileLock
+
+    shared = _shared(tmp_path_factory, worker_id)
+    root = shared / "fixture-release"
+    with FileLock(str(shared / "fixture-release.lock")):
+        if not (root / "done").exists():
+            course = Course(solutions=classroom.FIXTURE, release=root / "course", grading=root / "grading")
+            release(course=course)
+            (root / "done").write_text("ok")
     return root / "course"
 
 
@@ -29,7 +41,7 @@ def new_course(tmp_path: Path, released: Path) -> Course:
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory, worker_id):
+def graded_class(tmp_path_factory, worker_id, released):
     """Every submission of the fixture class graded once with 2 workers (a minute or two).
 
     Built once per test session even under pytest-xdist: the first worker that needs it grades the class
@@ -39,18 +51,16 @@ def graded_class(tmp_path_factory, worker_id):
 
     from autograder.grading import load_json
 
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent
+    shared = _shared(tmp_path_factory, worker_id)
     root = shared / "graded-class"
     with FileLock(str(shared / "graded-class.lock")):
         done = load_json(root / "done.json")
         if done is None:
-            done = _grade_class(root)
+            done = _grade_class(root, released)
             from autograder.grading import write_json_atomic
 
             write_json_atomic(root / "done.json", done)
-    course = Course(solutions=classroom.FIXTURE, release=root / "course", grading=root / "grading")
+    course = Course(solutions=classroom.FIXTURE, release=released, grading=root / "grading")
     results = {(r["student"], r["assignment"]): r for r in done["summary"]["results"]}
     subs = classroom.submissions(course, done["port"])
     return {
@@ -63,11 +73,10 @@ def graded_class(tmp_path_factory, worker_id):
     }
 
 
-def _grade_class(root: Path) -> dict:
+def _grade_class(root: Path, released: Path) -> dict:
     from autograder.pipeline import grade
 
-    course = Course(solutions=classroom.FIXTURE, release=root / "course", grading=root / "grading")
-    release(course=course)
+    course = Course(solutions=classroom.FIXTURE, release=released, grading=root / "grading")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)

@@ -56,6 +56,24 @@ def test_registration_and_traversal():
     assert "scale" not in dict(net.named_parameters())
 
 
+def test_module_list_registers_its_modules():
+    class Tower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(3, 3) for _ in range(2)])
+            self.hidden = [nn.Linear(3, 3)]  # a plain list: invisible, as in torch
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+    tower = Tower()
+    assert [n for n, _ in tower.named_parameters()] == ["blocks.0.weight", "blocks.0.bias",
+                                                        "blocks.1.weight", "blocks.1.bias"]
+    assert len(tower.blocks) == 2 and tower(tg.ones(1, 3)).shape == (1, 3)
+
+
 def test_shared_parameters_listed_once():
     lin = nn.Linear(3, 3)
     model = nn.Sequential(lin, nn.ReLU(), lin)

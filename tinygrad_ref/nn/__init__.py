@@ -13,7 +13,7 @@ from .layers import (
     Sigmoid,
     Tanh,
 )
-from .modules import Module, Parameter, Sequential
+from .modules import Module, ModuleList, Parameter, Sequential
 
-__all__ = ["Module", "Parameter", "Sequential", "Linear", "Conv2d", "BatchNorm1d", "Dropout",
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d", "BatchNorm1d", "Dropout",
            "MaxPool2d", "Flatten", "ReLU", "Tanh", "Sigmoid", "functional", "init"]
