@@ -62,7 +62,7 @@ def to_plain(value):
                         "return a number, string, list, tuple, dict, NumPy array or tensor")
     if array.dtype.kind not in _ARRAY_KINDS:
         raise TypeError(f"arrays of dtype {array.dtype} cannot be checked; use a numeric or bool dtype")
-    return np.ascontiguousarray(array)
+    return np.ascontiguousarray(array).reshape(array.shape)  # ascontiguousarray makes 0-d arrays 1-d
 
 
 def _tensor_to_numpy(value):

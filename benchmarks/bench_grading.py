@@ -53,6 +53,18 @@ def _plain(paths: list[Path]) -> float:
     import nbformat
     from nbclient import NotebookClient
 
+    saved = os.dup(2)  # the kernels' start-up warnings go to stderr: keep the table readable
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        return _plain_runs(paths, nbformat, NotebookClient)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _plain_runs(paths, nbformat, NotebookClient) -> float:
     start = time.perf_counter()
     for path in paths:
         nb = nbformat.read(str(path), as_version=4)

@@ -52,6 +52,7 @@ from autograder.notebooks import (  # noqa: E402
 )
 
 CACHE_VERSION = "1"
+KEEP_VERSIONS = 3  # executed versions of each notebook kept in the cache
 DEFAULT_OUT = SITE / "_build"
 COURSE_TITLE = "Deep learning from the ground up"
 # The release's stubs (autograder/nbgrader_config.py); read from nbgrader's config when it loads.
@@ -162,6 +163,7 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
     for n in names:
         hit = cache / f"{n}-{keys[n]}.ipynb"
         if hit.is_file():
+            hit.touch()
             result[n] = nbformat.read(str(hit), as_version=4)
             cached.append(n)
         else:
@@ -187,9 +189,11 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
                     failures.append((n, error))
                     log(f"  FAILED {n} after {secs:.1f} s")
                     continue
-                for old in cache.glob(f"{n}-*.ipynb"):
-                    old.unlink()
                 (cache / f"{n}-{keys[n]}.ipynb").write_text(text, encoding="utf-8")
+                # keep the last few versions, so that undoing a change needs no new run
+                versions = sorted(cache.glob(f"{n}-*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
+                for old in versions[KEEP_VERSIONS:]:
+                    old.unlink()
                 result[n] = nbformat.reads(text, as_version=4)
                 executed.append(n)
                 log(f"  executed {n} in {secs:.1f} s")

@@ -1,4 +1,4 @@
-"""Shared fixtures: the fixture course released once per test process, and a graded class."""
+"""Shared fixtures: the fixture course released once per test session, and a graded class."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def graded_class(tmp_path_factory, worker_id, released):
         "summary": done["summary"],
         "results": results,
         "connection": done["connection"],
-        "released": root / "course",
+        "released": released,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import zipfile
 
 import nbformat
@@ -253,3 +254,21 @@ def test_cli_names_the_student_and_what_to_do(tmp_path, released, capsys):
 def test_course_defaults_point_at_the_repository():
     course = Course()
     assert course.grading == ROOT / "grading" and course.db_url.endswith("grading/gradebook.db")
+
+
+def test_descendants_finds_the_whole_process_tree():
+    import subprocess
+
+    from autograder.sandbox import _descendants
+
+    proc = subprocess.Popen(["/bin/sh", "-c", "sleep 30 & sleep 30 & wait"])
+    try:
+        for _ in range(100):
+            found = _descendants(proc.pid)
+            if len(found) >= 2:
+                break
+            time.sleep(0.02)
+        assert len(found) >= 2 and proc.pid not in found
+    finally:
+        proc.kill()
+        proc.wait()

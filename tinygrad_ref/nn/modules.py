@@ -27,16 +27,14 @@ class Parameter(Tensor):
     when assigned as an attribute."""
 
     def __init__(self, data, requires_grad: bool = True):
-        if isinstance(data, Tensor):
-            super().__init__(data.data, dtype=data.dtype, device=data.device, requires_grad=requires_grad)
-        else:
-            super().__init__(data, requires_grad=requires_grad)
+        super().__init__(data, requires_grad=requires_grad)  # a Tensor is copied with its dtype and device
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_STATE = ("_parameters", "_buffers")  # the registries saved by state_dict, in torch's order
 
 
 class Module:
@@ -97,40 +95,37 @@ class Module:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
-        for _, m in self.named_modules():
-            yield m
+        return (m for _, m in self.named_modules())
 
     def named_children(self):
-        for name, child in self._modules.items():
-            if child is not None:
-                yield name, child
+        return ((name, child) for name, child in self._modules.items() if child is not None)
 
     def children(self):
-        for _, child in self.named_children():
-            yield child
+        return (child for _, child in self.named_children())
 
-    def _named(self, registry: str):
+    def _named(self, *registries: str, unique: bool = True):
+        """``(dotted name, tensor)`` from the given registries of every module; with ``unique`` a tensor
+        shared by several modules is listed once (``state_dict`` lists it under every name, as torch)."""
         seen = set()
         for mod_name, module in self.named_modules():
-            for name, t in getattr(module, registry).items():
-                if t is not None and id(t) not in seen:  # a shared tensor is listed once
-                    seen.add(id(t))
-                    yield (f"{mod_name}.{name}" if mod_name else name), t
+            for registry in registries:
+                for name, t in getattr(module, registry).items():
+                    if t is not None and not (unique and id(t) in seen):
+                        seen.add(id(t))
+                        yield (f"{mod_name}.{name}" if mod_name else name), t
 
     def named_parameters(self):
         """``(dotted name, Parameter)`` pairs, e.g. ``("0.weight", ...)`` in a ``Sequential``."""
         return self._named("_parameters")
 
     def parameters(self):
-        for _, p in self.named_parameters():
-            yield p
+        return (p for _, p in self.named_parameters())
 
     def named_buffers(self):
         return self._named("_buffers")
 
     def buffers(self):
-        for _, b in self.named_buffers():
-            yield b
+        return (b for _, b in self.named_buffers())
 
     def apply(self, fn):
         """Call ``fn(m)`` on every sub-module and on self (children first), e.g. for custom init."""
@@ -156,30 +151,22 @@ class Module:
 
     def to(self, device: str) -> Module:
         """Move every parameter and buffer to ``device`` in place ("cpu" or "cuda")."""
-        for t in list(self.parameters()) + list(self.buffers()):
+        for _, t in self._named("_parameters", "_buffers"):
             t.data = to_device(t.data, device)
             t.grad = None
         return self
 
     # -- saving and loading ----------------------------------------------------------------------------
-    def _state(self):
-        """``(dotted name, tensor)`` for every parameter and buffer, in torch's order."""
-        for mod_name, module in self.named_modules():
-            for registry in (module._parameters, module._buffers):
-                for name, t in registry.items():
-                    if t is not None:
-                        yield (f"{mod_name}.{name}" if mod_name else name), t
-
     def state_dict(self) -> OrderedDict:
         """Name -> copy of every parameter and buffer, with torch's names (so the two can be exchanged)."""
-        return OrderedDict((name, Tensor(t.data.copy())) for name, t in self._state())
+        return OrderedDict((name, Tensor(t.data.copy())) for name, t in self._named(*_STATE, unique=False))
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values (our Tensors, NumPy arrays or torch tensors) into the parameters and buffers, in place.
 
         ``strict=True`` requires exactly the keys of ``self.state_dict()``. A shape mismatch is always an
         error. Returns ``(missing_keys, unexpected_keys)``."""
-        own = dict(self._state())
+        own = dict(self._named(*_STATE, unique=False))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -187,22 +174,17 @@ class Module:
             errors.append("missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
         if strict and unexpected:
             errors.append("unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
-        values = {}
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if tuple(value.shape) != tuple(target.shape):
+        values = {key: state_dict[key] for key in own if key in state_dict}
+        values = {key: (v.data if isinstance(v, Tensor) else np.asarray(v)) for key, v in values.items()}
+        for key, value in values.items():
+            if tuple(value.shape) != tuple(own[key].shape):
                 errors.append(f"size mismatch for {key!r}: the checkpoint has shape {tuple(value.shape)}, "
-                              f"the model has {tuple(target.shape)}")
-            values[key] = value
+                              f"the model has {tuple(own[key].shape)}")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(errors))
         for key, value in values.items():
-            target = own[key]
-            target.data[...] = to_device(value, target.device, dtype=target.data.dtype)
+            own[key].data[...] = to_device(value, own[key].device, dtype=own[key].data.dtype)
         return IncompatibleKeys(missing, unexpected)
 
     # -- calling and printing --------------------------------------------------------------------------

@@ -33,15 +33,20 @@ def _lerp_(start, end, weight):
 
 class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts: ``params`` plus hyper-parameters) and
-    per-parameter ``state``. Subclasses implement ``_update(p, grad, state, group)``.
+    per-parameter ``state``. Subclasses implement ``_update(p, grad, state, group)``; ``step`` applies the
+    weight decay first, the same way for all of them (see ``step``).
 
     ``params`` is an iterable of Tensors, or of dicts ``{"params": [...], "lr": ...}`` to give
-    groups their own hyper-parameters, as in torch.
+    groups their own hyper-parameters, as in torch. Numeric hyper-parameters must be >= 0.
     """
 
     def __init__(self, params, defaults: dict):
         if isinstance(params, Tensor):
             raise TypeError("params should be an iterable of Tensors (e.g. model.parameters()), got a Tensor")
+        negative = [f"{k}={v}" for k, v in defaults.items() if isinstance(v, int | float) and v < 0]
+        if negative:
+            raise ValueError(f"invalid {type(self).__name__} hyper-parameters: {', '.join(negative)} "
+                             "(all must be >= 0)")
         self.defaults = dict(defaults)
         self.state: dict[int, dict] = {}  # per-parameter state, keyed by id(param)
         self.param_groups: list[dict] = []
@@ -54,14 +59,12 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict) -> None:
-        group = dict(group)
+        group = {**self.defaults, **group}
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for p in group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
-        for key, value in self.defaults.items():
-            group.setdefault(key, value)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -77,13 +80,22 @@ class Optimizer:
                     _array(p.grad)[...] = 0
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates the loss."""
+        r"""One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates the loss.
+
+        Weight decay $\lambda$ comes first: torch's L2 penalty $g \leftarrow g + \lambda\theta$, or, with
+        ``decoupled_weight_decay`` (AdamW), $\theta \leftarrow \theta(1 - \eta\lambda)$."""
         loss = closure() if closure is not None else None
         for group in self.param_groups:
+            wd = group.get("weight_decay", 0)
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                self._update(p.data, _array(p.grad), self.state.setdefault(id(p), {}), group)
+                theta, grad = p.data, _array(p.grad)
+                if wd != 0 and group.get("decoupled_weight_decay"):
+                    theta *= 1 - group["lr"] * wd
+                elif wd != 0:
+                    grad = grad + wd * theta
+                self._update(theta, grad, self.state.setdefault(id(p), {}), group)
         return loss
 
     def _update(self, theta, grad, state: dict, group: dict) -> None:
@@ -130,17 +142,12 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        if lr < 0 or momentum < 0 or weight_decay < 0:
-            raise ValueError(f"invalid SGD hyper-parameters: lr={lr}, momentum={momentum}, "
-                             f"weight_decay={weight_decay} (all must be >= 0)")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def _update(self, theta, grad, state, group):
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * theta
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -167,18 +174,13 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
                  eps=1e-10):
-        if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
-            raise ValueError("Adagrad hyper-parameters must all be >= 0")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
     def _update(self, theta, grad, state, group):
         if not state:
-            state["step"] = 0
-            state["sum"] = theta * 0 + group["initial_accumulator_value"]
+            state.update(step=0, sum=theta * 0 + group["initial_accumulator_value"])
         state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * theta
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += grad * grad
         theta -= clr * grad / (state["sum"] ** 0.5 + group["eps"])
@@ -200,8 +202,6 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False):
-        if lr < 0 or eps < 0 or momentum < 0 or weight_decay < 0 or alpha < 0:
-            raise ValueError("RMSprop hyper-parameters must all be >= 0")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 
@@ -214,8 +214,6 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = theta * 0
         state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * theta
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad
@@ -254,25 +252,19 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                  decoupled_weight_decay=False):
-        if lr < 0 or eps < 0 or weight_decay < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"invalid Adam hyper-parameters: lr={lr}, betas={betas}, eps={eps}, "
-                             f"weight_decay={weight_decay}")
+        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"invalid Adam hyper-parameters: betas={betas} (each must be in [0, 1))")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, theta, grad, state, group):
-        (beta1, beta2), lr = group["betas"], group["lr"]
+        beta1, beta2 = group["betas"]
         if not state:
             state.update(step=0, exp_avg=theta * 0, exp_avg_sq=theta * 0)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = theta * 0
         state["step"] += 1
         t = state["step"]
-        if group["weight_decay"] != 0:
-            if group["decoupled_weight_decay"]:
-                theta *= 1 - lr * group["weight_decay"]
-            else:
-                grad = grad + group["weight_decay"] * theta
         exp_avg = _lerp_(state["exp_avg"], grad, 1 - beta1)
         exp_avg_sq = state["exp_avg_sq"]
         exp_avg_sq *= beta2
@@ -282,10 +274,8 @@ class Adam(Optimizer):
             xp_of(v).maximum(v, exp_avg_sq, out=v)
         else:
             v = exp_avg_sq
-        step_size = lr / (1 - beta1 ** t)
-        denom = v ** 0.5 / math.sqrt(1 - beta2 ** t)
-        denom += group["eps"]
-        theta -= step_size * exp_avg / denom
+        denom = v ** 0.5 / math.sqrt(1 - beta2 ** t) + group["eps"]
+        theta -= group["lr"] / (1 - beta1 ** t) * exp_avg / denom
 
 
 class AdamW(Adam):
