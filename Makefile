@@ -15,13 +15,15 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install lab test test-fast lint release grade site bench clean system-deps
+.PHONY: help install lab test test-fast lint release collect grade feedback export report status site bench clean system-deps
 
 help:
 	@echo "make lab      install everything (first run only) and open JupyterLab on course/"
 	@echo "make test     install everything (first run only) and run the whole test suite"
 	@echo "make release  regenerate the student version course/ from solutions/"
-	@echo "make grade    autograde the submissions collected in grading/ (see docs/instructor-guide.md)"
+	@echo "make collect FROM=folder-or-zip   import student submissions into grading/submitted"
+	@echo "make grade    autograde the collected submissions in a sandbox (see docs/instructor-guide.md)"
+	@echo "make feedback / export / report / status   per-student HTML, CSV grades, plots, progress"
 	@echo "make site     build the static course website into site/_build/html"
 	@echo "make bench    benchmarks: tinygrad_ref vs PyTorch vs TensorFlow, grading throughput"
 	@echo "make lint     ruff on code and notebooks"
@@ -67,8 +69,15 @@ lint: install
 release: install
 	$(BIN)/python -m autograder release
 
+collect: install
+	@test -n "$(FROM)" || { echo "usage: make collect FROM=path/to/folder-or.zip"; exit 2; }
+	$(BIN)/python -m autograder collect $(FROM)
+
 grade: install
 	$(BIN)/python -m autograder grade --workers $(JOBS)
+
+feedback export report status: install
+	$(BIN)/python -m autograder $@
 
 site: install
 	$(BIN)/python site/build.py

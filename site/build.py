@@ -104,6 +104,9 @@ def lib_files() -> list[Path]:
 
 
 def lib_hash() -> str:
+    pinned = os.environ.get("COURSE_SITE_LIB_HASH")  # tests pin it: others may edit tinygrad_ref meanwhile
+    if pinned:
+        return hashlib.sha256((CACHE_VERSION + pinned).encode()).hexdigest()
     h = hashlib.sha256(CACHE_VERSION.encode())
     for f in lib_files():
         h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode())
@@ -175,7 +178,8 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
             os.environ.setdefault(var, env_threads)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         os.environ.setdefault("PYTHONHASHSEED", "0")
-        os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        # figures must come out as inline PNGs even when the caller set Agg (the test suite does)
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
         log(f"executing {len(todo)} notebook(s) with {min(jobs, len(todo))} worker(s): {', '.join(todo)}")
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
             futures = {

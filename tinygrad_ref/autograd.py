@@ -81,18 +81,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run the op on tensors (non-tensors become constants) and record it in the graph."""
-        for x in inputs:
-            if not isinstance(x, Tensor):
-                inputs = _constants_to_tensors(inputs)
-                break
+        if not all(isinstance(x, Tensor) for x in inputs):
+            inputs = _constants_to_tensors(inputs)
         arrays = [t.data for t in inputs]
-        for a in arrays:
-            if type(a) is not type(arrays[0]):  # NumPy and CuPy arrays mixed
-                devices = ", ".join(t.device for t in inputs)
-                raise RuntimeError(
-                    f"{cls.__name__}: inputs are on different devices ({devices}); move them to one "
-                    "device with .to(device) first"
-                )
+        if any(type(a) is not type(arrays[0]) for a in arrays):  # NumPy and CuPy arrays mixed
+            raise RuntimeError(f"{cls.__name__}: inputs are on different devices "
+                               f"({', '.join(t.device for t in inputs)}); move them to one device with "
+                               ".to(device) first")
         ctx = Context()
         ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
         try:
@@ -138,10 +133,8 @@ def _constants_to_tensors(inputs):
 def _shape_error(name, shapes, error):
     shown = " and ".join(str(s) for s in shapes)
     if "broadcast" in str(error):
-        return (
-            f"{name}: cannot broadcast shapes {shown} (broadcasting aligns trailing dimensions; in each "
-            "pair the sizes must be equal or one of them 1)"
-        )
+        return (f"{name}: cannot broadcast shapes {shown} (broadcasting aligns trailing dimensions; in each "
+                "pair the sizes must be equal or one of them 1)")
     return f"{name} got inputs of shapes {shown}: {error}"
 
 
@@ -151,9 +144,8 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and grad.shape[lead + i] != 1)
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
@@ -185,19 +177,14 @@ def backward(root, grad=None, retain_graph=False):
     Walks the nodes that require grad in reverse topological order, so each node's gradient is complete
     (summed over all its users) before its own ``backward`` runs."""
     if not root.requires_grad:
-        raise RuntimeError(
-            "backward() on a tensor that does not require grad: no input of its graph has "
-            "requires_grad=True (or it was computed under no_grad())"
-        )
-    xp = backend.xp_of(root.data)
+        raise RuntimeError("backward() on a tensor that does not require grad: no input of its graph has "
+                           "requires_grad=True (or it was computed under no_grad())")
     if grad is None:
         if root.data.size != 1:
-            raise RuntimeError(
-                f"backward() without a gradient needs a scalar (one-element) tensor, but this one has "
-                f"shape {root.shape}; reduce it first (e.g. loss.sum() or loss.mean()) or pass "
-                "backward(grad=...) with the same shape"
-            )
-        grad = xp.ones_like(root.data)
+            raise RuntimeError(f"backward() without a gradient needs a scalar (one-element) tensor, but this "
+                               f"one has shape {root.shape}; reduce it first (e.g. loss.sum() or "
+                               "loss.mean()) or pass backward(grad=...) with the same shape")
+        grad = backend.xp_of(root.data).ones_like(root.data)
     else:
         grad = grad.data if isinstance(grad, Tensor) else grad
         grad = backend.to_device(grad, root.device, dtype=root.dtype)
@@ -217,11 +204,10 @@ def backward(root, grad=None, retain_graph=False):
             if t._fn is None:
                 continue
         if t._ctx is None:
-            raise RuntimeError(
-                f"backward through the graph a second time: the arrays saved by {t._fn.__name__} were "
-                "freed after the first backward(); call backward(retain_graph=True) the first time "
-                "if you need to backpropagate twice"
-            )
+            raise RuntimeError(f"backward through the graph a second time: the arrays saved by "
+                               f"{t._fn.__name__} were freed after the first backward(); call "
+                               "backward(retain_graph=True) the first time if you need to backpropagate "
+                               "twice")
         in_grads = t._fn.backward(t._ctx, g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
@@ -236,7 +222,4 @@ def backward(root, grad=None, retain_graph=False):
                 pg = pg.astype(p.dtype)
             elif p._fn is None and (pg is g or pg.base is not None):
                 pg = pg.copy()  # a leaf's .grad must own its array (g may also go to another input)
-            if id(p) in grads:
-                grads[id(p)] = grads[id(p)] + pg
-            else:
-                grads[id(p)] = pg
+            grads[id(p)] = grads[id(p)] + pg if id(p) in grads else pg

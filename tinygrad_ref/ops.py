@@ -23,8 +23,6 @@ def _kept_shape(shape, axis):
 
 
 # ---------------------------------------------------------------- elementwise, two inputs
-
-
 class Add(Function):
     r"""$z = x + y$.  Backward: $\bar x = \bar z$, $\bar y = \bar z$."""
 
@@ -184,8 +182,6 @@ class Where(Function):
 
 
 # ---------------------------------------------------------------- elementwise, one input
-
-
 class Neg(Function):
     r"""$z = -x$.  Backward: $\bar x = -\bar z$."""
 
@@ -342,16 +338,13 @@ class ToDevice(Function):
 
 
 # ---------------------------------------------------------------- reductions
-
-
 class Sum(Function):
     r"""$z = \sum_{i \in \text{axis}} x_i$.  Backward: $\bar x_i = \bar z$ (broadcast back over the axis)."""
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        z = x.sum(axis=axis, keepdims=keepdims)
         ctx.shape, ctx.kept = x.shape, _kept_shape(x.shape, axis)
-        return z
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -364,8 +357,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         z = x.mean(axis=axis, keepdims=keepdims)
-        ctx.shape, ctx.kept = x.shape, _kept_shape(x.shape, axis)
-        ctx.n = x.size // max(z.size, 1)
+        ctx.shape, ctx.kept, ctx.n = x.shape, _kept_shape(x.shape, axis), x.size // max(z.size, 1)
         return z
 
     @staticmethod
@@ -380,10 +372,10 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        z = x.max(axis=axis, keepdims=True)
-        ctx.save_for_backward(x, z)
+        z = x.max(axis=axis, keepdims=keepdims)
+        ctx.save_for_backward(x, z.reshape(_kept_shape(x.shape, axis)))
         ctx.axis = axis
-        return z if keepdims else _squeeze(z, x.ndim, axis)
+        return z
 
     @staticmethod
     def backward(ctx, grad):
@@ -397,15 +389,10 @@ class Min(Max):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        z = x.min(axis=axis, keepdims=True)
-        ctx.save_for_backward(x, z)
+        z = x.min(axis=axis, keepdims=keepdims)
+        ctx.save_for_backward(x, z.reshape(_kept_shape(x.shape, axis)))
         ctx.axis = axis
-        return z if keepdims else _squeeze(z, x.ndim, axis)
-
-
-def _squeeze(z, ndim, axis):
-    """Drop the reduced axes of a keepdims result."""
-    return z.reshape(()) if axis is None else z.squeeze(axis=tuple(a % ndim for a in np.atleast_1d(axis)))
+        return z
 
 
 class Argmax(Function):
@@ -417,8 +404,6 @@ class Argmax(Function):
 
 
 # ---------------------------------------------------------------- shapes and indexing
-
-
 class Reshape(Function):
     r"""$z$ = the elements of $x$ in a new shape.  Backward: $\bar x = \bar z$ in $x$'s shape."""
 
@@ -448,11 +433,8 @@ class Permute(Function):
 
 def _is_basic(index):
     """True for indices made only of ints, slices, None and Ellipsis (each element picked at most once)."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
-        for i in items
-    )
+    return all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
+               for i in (index if isinstance(index, tuple) else (index,)))
 
 
 class Getitem(Function):
@@ -464,8 +446,7 @@ class Getitem(Function):
 
     @staticmethod
     def forward(ctx, x, *index_tensor, index=None):
-        if index_tensor:
-            index = index_tensor[0]
+        index = index_tensor[0] if index_tensor else index
         ctx.shape, ctx.index, ctx.n_index = x.shape, index, len(index_tensor)
         return x[index]
 

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "site"
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_SOLUTIONS = FIXTURES / "solutions"
+# The cache key's library part, pinned: tinygrad_ref may change while the tests run (not what they test).
+LIB_HASH = f"fixture-tests-{os.getpid()}"
 if str(SITE) not in sys.path:
     sys.path.insert(0, str(SITE))
 
@@ -34,7 +36,8 @@ def run_build(out: Path, *args: str, solutions: Path = FIXTURE_SOLUTIONS, check:
         str(out),
         *args,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+    env = dict(os.environ, PYTHONHASHSEED="0", COURSE_SITE_LIB_HASH=LIB_HASH)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"build failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

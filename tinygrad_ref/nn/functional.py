@@ -14,8 +14,6 @@ from ..autograd import Function
 from ..backend import xp_of
 from ..tensor import Tensor, rng, where
 
-# ----------------------------------------------------------------------------------------------- helpers
-
 
 def _as_tensor(x, like: Tensor) -> Tensor:
     """``x`` as a Tensor on the device of ``like`` (targets given as NumPy arrays or lists)."""
@@ -23,24 +21,21 @@ def _as_tensor(x, like: Tensor) -> Tensor:
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f'{name}: reduction must be "mean", "sum" or "none", got {reduction!r}')
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f'{name}: reduction must be "mean", "sum" or "none", got {reduction!r}')
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
-def _check_same_shape(name, input, target):
+def _same_shape_target(name, input, target) -> Tensor:
+    """``target`` as a Tensor (see ``_as_tensor``) after checking that it has ``input``'s shape."""
+    target = _as_tensor(target, input)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} "
                          "must be equal (broadcasting a loss is almost always a bug)")
+    return target
 
 
 # ------------------------------------------------------------------------------------------- activations
-
-
 def relu(x: Tensor) -> Tensor:
     r"""$\max(x, 0)$."""
     return x.relu()
@@ -84,8 +79,6 @@ def logsumexp(x: Tensor, axis=-1, keepdims=False) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------- linear layers
-
-
 class LinearFn(Function):
     r"""$Y = X W^\top + b$ for $X$ of shape $(\dots, in)$, $W$ $(out, in)$, $b$ $(out,)$.
 
@@ -95,15 +88,13 @@ class LinearFn(Function):
     def forward(ctx, x, w, b=None):
         ctx.save_for_backward(x, w)
         ctx.has_bias = b is not None
-        y = x @ w.T
-        return y + b if b is not None else y
+        return x @ w.T if b is None else x @ w.T + b
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         g2 = grad.reshape(-1, grad.shape[-1])
-        gw = g2.T @ x.reshape(-1, x.shape[-1])
-        grads = (grad @ w, gw)
+        grads = (grad @ w, g2.T @ x.reshape(-1, x.shape[-1]))
         return grads + (g2.sum(axis=0),) if ctx.has_bias else grads
 
 
@@ -116,8 +107,6 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ------------------------------------------------------------------------------------------------ losses
-
-
 def _check_class_targets(name, logits, target):
     target = _as_tensor(target, logits)
     if target.data.dtype.kind not in "iu":
@@ -146,10 +135,8 @@ class CrossEntropyFn(Function):
     def forward(ctx, z, t, reduction="mean", label_smoothing=0.0):
         xp = xp_of(z)
         n, c = z.shape
-        shifted = z - z.max(axis=1, keepdims=True)
-        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-        rows = xp.arange(n)
-        loss = -logp[rows, t]
+        logp = LogSoftmax.forward(ctx, z, axis=1)
+        loss = -logp[xp.arange(n), t]
         if label_smoothing:
             loss = (1 - label_smoothing) * loss - label_smoothing / c * logp.sum(axis=1)
         ctx.save_for_backward(logp, t)
@@ -192,24 +179,21 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     r"""$(x - y)^2$, averaged (Keras: ``MeanSquaredError``)."""
-    target = _as_tensor(target, input)
-    _check_same_shape("mse_loss", input, target)
+    target = _same_shape_target("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     r"""$|x - y|$, averaged (Keras: ``MeanAbsoluteError``)."""
-    target = _as_tensor(target, input)
-    _check_same_shape("l1_loss", input, target)
+    target = _same_shape_target("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     r"""$\tfrac12 d^2$ where $|d| \le \delta$, else $\delta(|d| - \tfrac12\delta)$, with $d = x - y$
     (quadratic near 0, linear in the tails; Keras: ``Huber(delta)``)."""
-    target = _as_tensor(target, input)
-    _check_same_shape("huber_loss", input, target)
+    target = _same_shape_target("huber_loss", input, target)
     d = input - target
     a = d.abs()
     return _reduce(where(a.data <= delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction, "huber_loss")
@@ -236,8 +220,7 @@ class BCEFn(Function):
 
 def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (Keras: ``BinaryCrossentropy()``)."""
-    target = _as_tensor(target, input)
-    _check_same_shape("binary_cross_entropy", input, target)
+    target = _same_shape_target("binary_cross_entropy", input, target)
     p = input.data
     if p.size and (float(p.min()) < 0 or float(p.max()) > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] (apply sigmoid "
@@ -265,14 +248,11 @@ class BCEWithLogitsFn(Function):
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Sigmoid + binary cross-entropy in one stable step (Keras: ``BinaryCrossentropy(from_logits=True)``)."""
-    target = _as_tensor(target, input)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    target = _same_shape_target("binary_cross_entropy_with_logits", input, target)
     return _reduce(BCEWithLogitsFn.apply(input, target), reduction, "binary_cross_entropy_with_logits")
 
 
 # --------------------------------------------------------------------------------------------- dropout
-
-
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     r"""Inverted dropout: each element is zeroed with probability $p$ and the survivors are scaled by
     $1/(1-p)$, so $\mathbb E[\text{output}] = x$ and evaluation needs no rescaling (identity when not
@@ -289,8 +269,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------- convolution, pooling
-
-
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
@@ -319,8 +297,7 @@ class Conv2dFn(Function):
                 cols[:, i, j] = xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw].transpose(1, 0, 2, 3)
         cols = cols.reshape(c * kh * kw, n * oh * ow)
         ctx.save_for_backward(cols, w)
-        ctx.geometry = (x.shape, xpad.shape, oh, ow)
-        ctx.stride, ctx.padding = stride, padding
+        ctx.geometry = (x.shape, xpad.shape, oh, ow, stride, padding)
         y = w.reshape(o, -1) @ cols  # (O, N*OH*OW)
         return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
@@ -328,8 +305,8 @@ class Conv2dFn(Function):
     def backward(ctx, grad):
         cols, w = ctx.saved_tensors
         xp = xp_of(w)
-        (n, c, h, wd), pad_shape, oh, ow = ctx.geometry
-        (o, _, kh, kw), (sh, sw), (ph, pw) = w.shape, ctx.stride, ctx.padding
+        (n, c, h, wd), pad_shape, oh, ow, (sh, sw), (ph, pw) = ctx.geometry
+        o, _, kh, kw = w.shape
         g = grad.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N*OH*OW)
         gw = (g @ cols.T).reshape(w.shape)
         gcols = (w.reshape(o, -1).T @ g).reshape(c, kh, kw, n, oh, ow)
@@ -399,7 +376,7 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 1) -> Tensor:
-    return x.reshape(*x.shape[:start_dim], -1)
+    return x.flatten(start_dim)
 
 
 __all__ = ["relu", "softmax", "log_softmax", "logsumexp", "linear", "cross_entropy",

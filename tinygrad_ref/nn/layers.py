@@ -16,10 +16,6 @@ from . import init
 from .modules import Module, Parameter
 
 
-def _empty(*shape, dtype=np.float32):
-    return np.zeros(shape, dtype=dtype)
-
-
 class Linear(Module):
     r"""$y = x W^\top + b$ with $W$ of shape ``(out_features, in_features)``.
 
@@ -31,14 +27,15 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(_empty(out_features, in_features, dtype=dtype))
-        self.register_parameter("bias", Parameter(_empty(out_features, dtype=dtype)) if bias else None)
+        self.weight = Parameter(np.zeros((out_features, in_features), dtype))
+        self.register_parameter("bias", Parameter(np.zeros(out_features, dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):
+        """torch's default initialisation (see the class docstring); ``Conv2d`` shares it."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            bound = 1 / math.sqrt(init._calculate_fan_in_and_fan_out(self.weight)[0])
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -64,12 +61,11 @@ class Conv2d(Module):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = F._pair(kernel_size), F._pair(stride), F._pair(padding)
-        self.weight = Parameter(_empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
-        self.register_parameter("bias", Parameter(_empty(out_channels, dtype=dtype)) if bias else None)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            init.uniform_(self.bias, -1 / math.sqrt(in_channels * math.prod(self.kernel_size)),
-                          1 / math.sqrt(in_channels * math.prod(self.kernel_size)))
+        self.weight = Parameter(np.zeros((out_channels, in_channels, *self.kernel_size), dtype))
+        self.register_parameter("bias", Parameter(np.zeros(out_channels, dtype)) if bias else None)
+        self.reset_parameters()
+
+    reset_parameters = Linear.reset_parameters
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 4 or x.shape[1] != self.in_channels:
@@ -109,8 +105,7 @@ class BatchNorm1d(Module):
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(f"{self!r} expects inputs of shape (N, {self.num_features}) or "
                              f"(N, {self.num_features}, L), got {tuple(x.shape)}")
-        axes = (0,) if x.ndim == 2 else (0, 2)
-        shape = (1, -1) if x.ndim == 2 else (1, -1, 1)
+        axes, shape = ((0,), (1, -1)) if x.ndim == 2 else ((0, 2), (1, -1, 1))  # reduce over all but C
         if self.training or not self.track_running_stats:
             n = x.data.size // self.num_features
             if n < 2 and self.training:
@@ -129,9 +124,7 @@ class BatchNorm1d(Module):
         else:
             std = (self.running_var.reshape(shape) + self.eps).sqrt()
             x_hat = (x - self.running_mean.reshape(shape)) / std
-        if self.affine:
-            return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
-        return x_hat
+        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape) if self.affine else x_hat
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"

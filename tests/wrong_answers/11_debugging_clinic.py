@@ -1,0 +1,209 @@
+"""Plausible wrong answers for 11-debugging-clinic; each must fail its exercise's test cell."""
+
+WRONG_ANSWERS = {
+    "fixed_classifier": [
+        # the broken code itself: plain tensors, nothing registered
+        "class FixedClassifier(torch.nn.Module):\n"
+        "    def __init__(self, n_in, n_out):\n"
+        "        super().__init__()\n"
+        "        self.weight = torch.randn(n_out, n_in, requires_grad=True) * 0.1\n"
+        "        self.bias = torch.zeros(n_out, requires_grad=True)\n"
+        "        self.log_temperature = torch.zeros(1, requires_grad=True)\n"
+        "\n"
+        "    def forward(self, x):\n"
+        "        return (x @ self.weight.T + self.bias) / self.log_temperature.exp()\n",
+        # registers weight and bias but forgets the temperature
+        "class FixedClassifier(torch.nn.Module):\n"
+        "    def __init__(self, n_in, n_out):\n"
+        "        super().__init__()\n"
+        "        self.weight = torch.nn.Parameter(torch.randn(n_out, n_in) * 0.1)\n"
+        "        self.bias = torch.nn.Parameter(torch.zeros(n_out))\n"
+        "        self.log_temperature = torch.zeros(1)\n"
+        "\n"
+        "    def forward(self, x):\n"
+        "        return (x @ self.weight.T + self.bias) / self.log_temperature.exp()\n",
+        # weight stored in the Keras layout (in, out)
+        "class FixedClassifier(torch.nn.Module):\n"
+        "    def __init__(self, n_in, n_out):\n"
+        "        super().__init__()\n"
+        "        self.weight = torch.nn.Parameter(torch.randn(n_in, n_out) * 0.1)\n"
+        "        self.bias = torch.nn.Parameter(torch.zeros(n_out))\n"
+        "        self.log_temperature = torch.nn.Parameter(torch.zeros(1))\n"
+        "\n"
+        "    def forward(self, x):\n"
+        "        return (x @ self.weight + self.bias) / self.log_temperature.exp()\n",
+        # multiplies by the temperature instead of dividing
+        "class FixedClassifier(torch.nn.Module):\n"
+        "    def __init__(self, n_in, n_out):\n"
+        "        super().__init__()\n"
+        "        self.weight = torch.nn.Parameter(torch.randn(n_out, n_in) * 0.1)\n"
+        "        self.bias = torch.nn.Parameter(torch.zeros(n_out))\n"
+        "        self.log_temperature = torch.nn.Parameter(torch.zeros(1))\n"
+        "\n"
+        "    def forward(self, x):\n"
+        "        return (x @ self.weight.T + self.bias) * self.log_temperature.exp()\n",
+    ],
+    "train_steps": [
+        # the broken loop: gradients accumulate
+        "def train_steps(model, X, y, steps, lr):\n"
+        "    optimizer = tg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = tg.nn.functional.cross_entropy(model(tg.tensor(X)), tg.tensor(y))\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        losses.append(loss.item())\n"
+        "    return losses\n",
+        # zero_grad in the wrong place: between backward and step (the step sees no gradient)
+        "def train_steps(model, X, y, steps, lr):\n"
+        "    optimizer = tg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = tg.nn.functional.cross_entropy(model(tg.tensor(X)), tg.tensor(y))\n"
+        "        loss.backward()\n"
+        "        optimizer.zero_grad()\n"
+        "        optimizer.step()\n"
+        "        losses.append(loss.item())\n"
+        "    return losses\n",
+        # a new optimizer every step: the momentum buffer is lost
+        "def train_steps(model, X, y, steps, lr):\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        optimizer = tg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+        "        loss = tg.nn.functional.cross_entropy(model(tg.tensor(X)), tg.tensor(y))\n"
+        "        optimizer.zero_grad()\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        losses.append(loss.item())\n"
+        "    return losses\n",
+        # records the loss after the update
+        "def train_steps(model, X, y, steps, lr):\n"
+        "    optimizer = tg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = tg.nn.functional.cross_entropy(model(tg.tensor(X)), tg.tensor(y))\n"
+        "        optimizer.zero_grad()\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        losses.append(tg.nn.functional.cross_entropy(model(tg.tensor(X)), tg.tensor(y)).item())\n"
+        "    return losses\n",
+    ],
+    "tf_train": [
+        # the broken snippet: loss outside the tape (gradients are None)
+        "def tf_train(W0, b0, X, y, steps, lr):\n"
+        "    W, b = tf.Variable(W0), tf.Variable(b0)\n"
+        "    optimizer = keras.optimizers.SGD(learning_rate=lr)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        with tf.GradientTape() as tape:\n"
+        "            logits = X @ W + b\n"
+        "        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)\n"
+        "        grads = tape.gradient(loss, [W, b])\n"
+        "        optimizer.apply_gradients(zip(grads, [W, b]))\n"
+        "        losses.append(float(loss))\n"
+        "    return np.array(losses, dtype=np.float32)\n",
+        # skips the None gradients instead of fixing the tape: nothing trains
+        "def tf_train(W0, b0, X, y, steps, lr):\n"
+        "    W, b = tf.Variable(W0), tf.Variable(b0)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        with tf.GradientTape() as tape:\n"
+        "            logits = X @ W + b\n"
+        "        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)\n"
+        "        for v, g in zip([W, b], tape.gradient(loss, [W, b])):\n"
+        "            if g is not None:\n"
+        "                v.assign_sub(lr * g)\n"
+        "        losses.append(float(loss))\n"
+        "    return np.array(losses, dtype=np.float32)\n",
+        # summed instead of mean cross-entropy
+        "def tf_train(W0, b0, X, y, steps, lr):\n"
+        "    W, b = tf.Variable(W0), tf.Variable(b0)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        with tf.GradientTape() as tape:\n"
+        "            logits = X @ W + b\n"
+        "            per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)\n"
+        "            loss = tf.reduce_sum(per_example)\n"
+        "        gW, gb = tape.gradient(loss, [W, b])\n"
+        "        W.assign_sub(lr * gW)\n"
+        "        b.assign_sub(lr * gb)\n"
+        "        losses.append(float(loss))\n"
+        "    return np.array(losses, dtype=np.float32)\n",
+        # the model ends in a softmax, then from_logits=True
+        "def tf_train(W0, b0, X, y, steps, lr):\n"
+        "    W, b = tf.Variable(W0), tf.Variable(b0)\n"
+        "    optimizer = keras.optimizers.SGD(learning_rate=lr)\n"
+        "    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        with tf.GradientTape() as tape:\n"
+        "            loss = loss_fn(y, tf.nn.softmax(X @ W + b))\n"
+        "        grads = tape.gradient(loss, [W, b])\n"
+        "        optimizer.apply_gradients(zip(grads, [W, b]))\n"
+        "        losses.append(float(loss))\n"
+        "    return np.array(losses, dtype=np.float32)\n",
+    ],
+    "classification_loss": [
+        # softmax before cross-entropy
+        "def classification_loss(logits, targets):\n"
+        "    probs = torch.softmax(torch.from_numpy(logits), dim=1)\n"
+        "    return torch.nn.functional.cross_entropy(probs, torch.from_numpy(targets)).item()\n",
+        # the tutorial's BCE on one-hot targets
+        "def classification_loss(logits, targets):\n"
+        "    probs = torch.softmax(torch.from_numpy(logits), dim=1)\n"
+        "    onehot = torch.nn.functional.one_hot(torch.from_numpy(targets), logits.shape[1]).float()\n"
+        "    return torch.nn.BCELoss()(probs, onehot).item()\n",
+        # sigmoid per class with BCE on logits
+        "def classification_loss(logits, targets):\n"
+        "    onehot = torch.nn.functional.one_hot(torch.from_numpy(targets), logits.shape[1]).float()\n"
+        "    loss = torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits), onehot)\n"
+        "    return loss.item()\n",
+        # naive log of softmax: inf/nan for large logits
+        "def classification_loss(logits, targets):\n"
+        "    e = np.exp(logits)\n"
+        "    p = e / e.sum(axis=1, keepdims=True)\n"
+        "    return float(-np.log(p[np.arange(len(targets)), targets]).mean())\n",
+    ],
+    "predict_one": [
+        # the broken code: no batch axis, training mode
+        "def predict_one(model, x):\n"
+        "    return torch.softmax(model(torch.from_numpy(x)), dim=0).detach().numpy()\n",
+        # batch axis added, but still in training mode (batch norm on one sample fails, dropout is on)
+        "def predict_one(model, x):\n"
+        "    with torch.no_grad():\n"
+        "        return torch.softmax(model(torch.from_numpy(x)[None]), dim=1)[0].numpy()\n",
+        # eval mode but returns the (1, C) row
+        "def predict_one(model, x):\n"
+        "    model.eval()\n"
+        "    with torch.no_grad():\n"
+        "        return torch.softmax(model(torch.from_numpy(x)[None]), dim=1).numpy()\n",
+        # eval mode but softmax over the batch axis
+        "def predict_one(model, x):\n"
+        "    model.eval()\n"
+        "    with torch.no_grad():\n"
+        "        return torch.softmax(model(torch.from_numpy(x)[None]), dim=0)[0].numpy()\n",
+    ],
+    "evaluate": [
+        # the broken helper: dropout still on
+        "def evaluate(model, X, y):\n"
+        "    logits = model(tg.tensor(X)).numpy()\n"
+        "    return {'accuracy': float((logits.argmax(axis=1) == y).mean()), 'logits': logits}\n",
+        # no_grad alone does not switch dropout off
+        "def evaluate(model, X, y):\n"
+        "    with tg.no_grad():\n"
+        "        logits = model(tg.tensor(X)).numpy()\n"
+        "    return {'accuracy': float((logits.argmax(axis=1) == y).mean()), 'logits': logits}\n",
+        # returns probabilities instead of logits
+        "def evaluate(model, X, y):\n"
+        "    model.eval()\n"
+        "    with tg.no_grad():\n"
+        "        probs = tg.nn.functional.softmax(model(tg.tensor(X)), axis=1).numpy()\n"
+        "    return {'accuracy': float((probs.argmax(axis=1) == y).mean()), 'logits': probs}\n",
+        # counts correct predictions instead of the fraction
+        "def evaluate(model, X, y):\n"
+        "    model.eval()\n"
+        "    with tg.no_grad():\n"
+        "        logits = model(tg.tensor(X)).numpy()\n"
+        "    return {'accuracy': float((logits.argmax(axis=1) == y).sum()), 'logits': logits}\n",
+    ],
+}
