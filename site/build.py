@@ -271,8 +271,21 @@ def download_cell(name: str, instructor: bool):
     return nbformat.v4.new_markdown_cell(html, metadata={"course_site": "download"})
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widgets(nb) -> None:
+    """Remove Jupyter widget outputs (tqdm progress bars, sliders) and their saved state: a static page
+    cannot run them, and myst-nb would load require.js and the widget manager from a CDN for them."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+
+
 def page_notebook(nb, name: str, instructor: bool, stubs: tuple[str, str]):
     page = copy.deepcopy(nb) if instructor else strip_secrets(nb, *stubs)
+    drop_widgets(page)
     page.cells.insert(1 if page.cells else 0, download_cell(name, instructor))
     for cell in page.cells:
         cell.pop("id", None)  # ids are not needed to render, and change with every nbformat write

@@ -9,6 +9,9 @@
 Read in this order: autograd.py (Function and the backward engine), ops.py (every op), tensor.py.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from . import backend, data, nn, optim
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .backend import available_devices
@@ -39,3 +42,8 @@ __all__ = [
     "no_grad", "nodes", "ones", "ones_like", "optim", "rand", "randn", "rng", "stack", "tensor", "to_dot",
     "trace", "where", "zeros", "zeros_like",
 ]
+
+try:
+    __version__ = _version("dl-course")
+except PackageNotFoundError:  # imported from a source tree that was not pip-installed
+    __version__ = "0+unknown"

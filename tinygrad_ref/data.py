@@ -86,10 +86,7 @@ class DataLoader:
 
     def __iter__(self):
         n = len(self.dataset)
-        if self.shuffle:
-            order = (self.generator if self.generator is not None else rng()).permutation(n)
-        else:
-            order = np.arange(n)
+        order = (self.generator or rng()).permutation(n) if self.shuffle else np.arange(n)
         for b in range(len(self)):
             indices = order[b * self.batch_size:(b + 1) * self.batch_size]
             if isinstance(self.dataset, TensorDataset):

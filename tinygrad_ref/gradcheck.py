@@ -13,6 +13,7 @@ import numpy as np
 
 from . import backend
 from .autograd import no_grad
+from .graph import _as_list
 from .tensor import Tensor
 
 
@@ -27,19 +28,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     ``inputs`` is a sequence of tensors (others are passed through). Floating inputs are copied to
     float64, so the check is not limited by float32 rounding. Uses its own random generator (``seed``).
     """
-    inputs = [
-        Tensor(x.data, dtype=np.float64, requires_grad=x.requires_grad)
-        if isinstance(x, Tensor) and x.dtype.kind == "f" else x
-        for x in inputs
-    ]
-    outputs = fn(*inputs)
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [Tensor(x.data, dtype=np.float64, requires_grad=x.requires_grad)
+              if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs]
+    outputs = _as_list(fn(*inputs))
     rng = np.random.default_rng(seed)
     weights = [backend.to_device(rng.standard_normal(o.shape), o.device, o.dtype) for o in outputs]
-
-    def projected(outs):
-        return sum(o * w for o, w in zip(outs, weights)).sum()
-
+    projected = lambda outs: sum(o * w for o, w in zip(outs, weights)).sum()  # the scalar L
     loss = projected(outputs)
     for x in inputs:
         if isinstance(x, Tensor):
@@ -72,7 +66,3 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
                 f"{int((excess > 0).sum())} of {excess.size} elements disagree"
             )
     return True
-
-
-def _as_list(outputs):
-    return [outputs] if isinstance(outputs, Tensor) else list(outputs)

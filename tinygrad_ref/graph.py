@@ -32,11 +32,8 @@ class Node:
 
     def describe(self):
         """``Mul(%0, %1)`` / ``input 0`` / ``captured``, then shape and dtype."""
-        if self.op is None:
-            what = self.kind
-        else:
-            args = [f"%{p}" for p in self.parents] + [f"{k}={v!r}" for k, v in self.attrs.items()]
-            what = f"{self.op}({', '.join(args)})"
+        args = [f"%{p}" for p in self.parents] + [f"{k}={v!r}" for k, v in self.attrs.items()]
+        what = self.kind if self.op is None else f"{self.op}({', '.join(args)})"
         grad = " requires_grad" if self.requires_grad else ""
         return f"%{self.index} = {what:<40} {self.shape} {self.dtype}{grad}"
 
@@ -49,11 +46,9 @@ def nodes(tensor):
     """The graph that produced ``tensor`` (or a list of tensors) as ``Node``s in topological order."""
     order = autograd.topological_order(_as_list(tensor))
     index = {id(t): i for i, t in enumerate(order)}
-    return [
-        Node(i, t.op, t.shape, t.dtype, tuple(index[id(p)] for p in t._parents),
-             "leaf" if t._fn is None else "op", dict(t._attrs or {}), t.requires_grad)
-        for i, t in enumerate(order)
-    ]
+    return [Node(i, t.op, t.shape, t.dtype, tuple(index[id(p)] for p in t._parents),
+                 "leaf" if t._fn is None else "op", dict(t._attrs or {}), t.requires_grad)
+            for i, t in enumerate(order)]
 
 
 def _node_list(graph):
@@ -165,11 +160,10 @@ class TracedGraph:
     def __call__(self, *inputs):
         shapes = [tuple(np.shape(x.data if isinstance(x, Tensor) else x)) for x in inputs]
         if shapes != self.input_shapes:
-            raise ValueError(
-                f"traced graph {self.name!r} expects {len(self.input_shapes)} input(s) of shapes "
-                f"{', '.join(map(str, self.input_shapes))}, but got {len(inputs)} of shapes "
-                f"{', '.join(map(str, shapes)) or 'none'}; trace it again for other shapes"
-            )
+            expected, got = ", ".join(map(str, self.input_shapes)), ", ".join(map(str, shapes)) or "none"
+            raise ValueError(f"traced graph {self.name!r} expects {len(self.input_shapes)} input(s) of "
+                             f"shapes {expected}, but got {len(inputs)} of shapes {got}; trace it again for "
+                             "other shapes")
         values = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
         for fn, args, attrs in self._steps:
             values.append(fn.apply(*[values[a] if isinstance(a, int) else a for a in args], **attrs))

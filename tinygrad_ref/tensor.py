@@ -22,10 +22,14 @@ def rng():
     return _rng
 
 
-
 def _default_dtype(array):
     """torch's defaults for Python data: floats -> float32, ints -> int64."""
     return {"f": np.float32, "i": np.int64, "u": np.int64}.get(array.dtype.kind, array.dtype)
+
+
+def _shape(shape):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (or axes) ``(2, 3)``, as in torch."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
 class Tensor:
@@ -65,7 +69,6 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------ properties and conversion
-
     @property
     def requires_grad(self):
         return self._requires_grad
@@ -168,7 +171,6 @@ class Tensor:
         return self.astype(device_or_dtype)
 
     # ------------------------------------------------------------ autograd
-
     def backward(self, grad=None, retain_graph=False):
         """Backpropagate from this tensor: add d(self)/d(leaf) (times ``grad``) to every leaf's ``.grad``.
         Needs ``grad`` unless self has one element. Frees the graph's saved arrays unless ``retain_graph``."""
@@ -181,17 +183,14 @@ class Tensor:
     def draw(self, **kwargs):
         """Draw the graph that produced this tensor with matplotlib (see graph.draw)."""
         from . import graph
-
         return graph.draw(self, **kwargs)
 
     def to_dot(self):
         """The graph that produced this tensor as Graphviz DOT source (see graph.to_dot)."""
         from . import graph
-
         return graph.to_dot(self)
 
     # ------------------------------------------------------------ operators (each one Function)
-
     __add__ = lambda self, other: ops.Add.apply(self, other)
     __radd__ = lambda self, other: ops.Add.apply(other, self)
     __sub__ = lambda self, other: ops.Sub.apply(self, other)
@@ -220,7 +219,6 @@ class Tensor:
         return ops.Getitem.apply(self, index=index)
 
     # ------------------------------------------------------------ methods
-
     exp = lambda self: ops.Exp.apply(self)
     log = lambda self: ops.Log.apply(self)
     sqrt = lambda self: ops.Sqrt.apply(self)
@@ -239,8 +237,7 @@ class Tensor:
     argmax = lambda self, axis=None, keepdims=False: ops.Argmax.apply(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return ops.Reshape.apply(self, shape=shape)
+        return ops.Reshape.apply(self, shape=_shape(shape))
 
     def flatten(self, start_dim=0):
         return self.reshape(*self.shape[:start_dim], -1)
@@ -254,8 +251,7 @@ class Tensor:
         return self.reshape(*keep)
 
     def permute(self, *dims):
-        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return ops.Permute.apply(self, dims=tuple(d % self.ndim for d in dims))
+        return ops.Permute.apply(self, dims=tuple(d % self.ndim for d in _shape(dims)))
 
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
@@ -267,8 +263,6 @@ autograd.Tensor = Tensor  # Function.apply and the engine create Tensors
 
 
 # ---------------------------------------------------------------- creation functions
-
-
 def tensor(data, requires_grad=False, dtype=None, device=None):
     """Same as ``Tensor(data, ...)``."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
@@ -278,10 +272,6 @@ def _new(array, requires_grad, device):
     t = Tensor._make(backend.to_device(array, device), False)
     t.requires_grad = requires_grad
     return t
-
-
-def _shape(shape):
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
 def zeros(*shape, dtype="float32", device="cpu", requires_grad=False):

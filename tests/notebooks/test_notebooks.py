@@ -48,13 +48,14 @@ def fresh_release(tmp_path_factory):
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_course_matches_a_fresh_release(name, fresh_release):
     ours = sorted(p.relative_to(COURSE / name) for p in (COURSE / name).rglob("*") if p.is_file())
-    fresh = sorted(p.relative_to(fresh_release / name) for p in (fresh_release / name).rglob("*") if p.is_file())
+    fresh_dir = fresh_release / name
+    fresh = sorted(p.relative_to(fresh_dir) for p in fresh_dir.rglob("*") if p.is_file())
     assert ours == fresh, f"course/{name} has other files than a fresh release; run `make release`"
     for rel in ours:
         if rel.suffix == ".ipynb":
-            same = _volatile_free(nbs.read(COURSE / name / rel)) == _volatile_free(nbs.read(fresh_release / name / rel))
+            same = _volatile_free(nbs.read(COURSE / name / rel)) == _volatile_free(nbs.read(fresh_dir / rel))
         else:
-            same = (COURSE / name / rel).read_bytes() == (fresh_release / name / rel).read_bytes()
+            same = (COURSE / name / rel).read_bytes() == (fresh_dir / rel).read_bytes()
         assert same, f"course/{name}/{rel} differs from a fresh release of solutions/; run `make release`"
 
 
@@ -89,7 +90,7 @@ def _released_lines(folder: Path) -> set[str]:
 def test_notebook_structure(name):
     nb = nbs.read(notebook_path(name))
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
-    assert "learning goals" in markdown[0].source.lower(), f"{name}: the first cell must state the learning goals"
+    assert "learning goals" in markdown[0].source.lower(), f"{name}: state the learning goals first"
     assert any("summary" in c.source.lower()[:200] for c in markdown[-3:]), f"{name}: end with a Summary"
     for cell in nb.cells:
         framework = cell.metadata.get("framework")
@@ -109,7 +110,7 @@ def test_notebook_structure(name):
             assert calls, f"{name}: {nbs.grade_id(test)} calls no check()"
             hidden = "".join(nbs.HIDDEN_REGION.findall(test.source))
             for check_name in CHECK_CALL.findall(hidden):
-                assert check_name.endswith("_hidden"), f"{name}: hidden check {check_name} must end in _hidden"
+                assert check_name.endswith("_hidden"), f"{name}: hidden check {check_name} lacks _hidden"
             names += calls
     assert len(names) == len(set(names)), f"{name}: check names must be unique in a notebook"
 
@@ -132,7 +133,7 @@ def test_solution_passes_all_tests_quickly(name):
     elapsed = time.perf_counter() - start
     failed = results.get("failed", []) + results.get("type_changed", [])
     assert not failed, f"{name}: solution fails\n" + "\n\n".join(f.get("raw_error", str(f)) for f in failed)
-    assert elapsed < SOLUTION_TIME_LIMIT_S, f"{name}: the solution took {elapsed:.0f}s (limit {SOLUTION_TIME_LIMIT_S}s)"
+    assert elapsed < SOLUTION_TIME_LIMIT_S, f"{name}: took {elapsed:.0f}s (limit {SOLUTION_TIME_LIMIT_S}s)"
 
 
 @pytest.mark.notebooks
@@ -169,7 +170,8 @@ def test_plausible_wrong_answers_fail(name):
         for cell in nb.cells:
             if cell.cell_type == "code":
                 error = kernel.run(cell.source)
-                assert error is None, f"{name}: solution cell {nbs.grade_id(cell) or cell.source[:80]!r} failed: {error}"
+                where = nbs.grade_id(cell) or cell.source[:80]
+                assert error is None, f"{name}: solution cell {where!r} failed: {error}"
         for ex_name, sources in wrong.items():
             tests = exercises[ex_name]["tests"]
             for source in sources:

@@ -2,17 +2,7 @@
 ``init`` (weight initialisation), named as in ``torch.nn``."""
 
 from . import functional, init
-from .layers import (
-    BatchNorm1d,
-    Conv2d,
-    Dropout,
-    Flatten,
-    Linear,
-    MaxPool2d,
-    ReLU,
-    Sigmoid,
-    Tanh,
-)
+from .layers import BatchNorm1d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
 from .modules import Module, ModuleList, Parameter, Sequential
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d", "BatchNorm1d", "Dropout",
