@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install lab test test-fast lint release collect grade feedback export report status site bench clean system-deps
+.PHONY: help install lab test test-fast lint release collect grade feedback export report status site site-check site-instructor bench clean system-deps
 
 help:
 	@echo "make lab      install everything (first run only) and open JupyterLab on course/"
@@ -24,7 +24,8 @@ help:
 	@echo "make collect FROM=folder-or-zip   import student submissions into grading/submitted"
 	@echo "make grade    autograde the collected submissions in a sandbox (see docs/instructor-guide.md)"
 	@echo "make feedback / export / report / status   per-student HTML, CSV grades, plots, progress"
-	@echo "make site     build the static course website into site/_build/html"
+	@echo "make site     build the static course website into site/_build/html (site-check: also test it in Chromium)"
+	@echo "make site-instructor   the instructor build, with solutions, into site/_build/instructor"
 	@echo "make bench    benchmarks: tinygrad_ref vs PyTorch vs TensorFlow, grading throughput"
 	@echo "make lint     ruff on code and notebooks"
 	@echo "make clean    remove the environment, caches and build outputs"
@@ -81,6 +82,12 @@ feedback export report status: install
 
 site: install
 	$(BIN)/python site/build.py
+
+site-check: install
+	$(BIN)/python site/build.py --check
+
+site-instructor: install
+	$(BIN)/python site/build.py --instructor
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

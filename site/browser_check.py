@@ -111,7 +111,7 @@ def check_site(html: Path, shots: Path, pages: list[str] | None = None) -> dict:
             page.goto(f"{base}/{rel}", wait_until="networkidle")
             if page.locator("div.math, span.math").count():
                 try:
-                    page.wait_for_selector("mjx-container", timeout=15000)
+                    page.wait_for_selector("mjx-container", state="attached", timeout=30000)
                 except Exception:
                     errors.append(f"{rel}: math was not typeset by MathJax")
             broken = page.evaluate(
@@ -170,6 +170,7 @@ def check_site(html: Path, shots: Path, pages: list[str] | None = None) -> dict:
                     errors.append(f"{other}: the PyTorch choice did not carry over from {first}: {checked}")
                 else:
                     log.append(f"tabs: PyTorch still selected on {other} ({len(checked)} tab sets)")
+                    page.locator(".sd-tab-set").first.scroll_into_view_if_needed()
                     shot(page, "tabs-next-page")
 
         # 3. search finds a term
