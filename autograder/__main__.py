@@ -105,8 +105,7 @@ def _run(args, course) -> int:
     if args.command == "release":
         from .release import release
 
-        custom = args.solutions or args.release_dir or args.grading
-        for path in release(args.assignments or None, course=course if custom else None):
+        for path in release(args.assignments or None, course=course):
             print(f"released {path}")
     elif args.command == "collect":
         from .collect import collect, report_table

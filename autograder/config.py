@@ -41,7 +41,6 @@ def nbgrader_config(**overrides: str) -> Config:
     config = loader.load_config()
     for key, value in overrides.items():
         config.CourseDirectory[key] = value
-    os.makedirs(GRADING, exist_ok=True)
     return config
 
 

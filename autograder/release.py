@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .config import Course, assignments, nbgrader_config
+from .config import Course
 
 
 class ReleaseError(RuntimeError):
@@ -21,21 +21,20 @@ def release(
     """Write the student version of each assignment (all by default) into course/ or ``dest``.
 
     Returns the released notebook paths. Raises ReleaseError naming the assignment and nbgrader's message.
-    With ``course`` the sources, release folder and gradebook are that course's (``dest``/``db_url`` still
-    override them).
+    The sources, release folder and gradebook are those of ``course`` (the repository's by default);
+    ``dest`` and ``db_url`` override the last two.
     """
     from nbgrader.apps import NbGraderAPI
 
-    known = course.assignments() if course else assignments()
+    course = course or Course()
+    known = course.assignments()
     names = names or known
     unknown = [n for n in names if n not in known]
     if unknown:
-        where = course.solutions if course else "solutions/"
-        raise ReleaseError(f"no assignment named {', '.join(unknown)} in {where} (known: {', '.join(known)})")
-    if course is not None:
-        config = course.nbgrader_config()
-    else:
-        config = nbgrader_config()
+        raise ReleaseError(
+            f"no assignment named {', '.join(unknown)} in {course.solutions} (known: {', '.join(known)})"
+        )
+    config = course.nbgrader_config()
     if dest is not None:
         config.CourseDirectory.release_directory = str(Path(dest).resolve())
     if db_url is not None:
