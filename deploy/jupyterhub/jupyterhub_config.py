@@ -106,7 +106,9 @@ c.JupyterHub.services = [
         "url": f"http://127.0.0.1:{FORMGRADER_PORT}",
         "command": [str(VENV_BIN / "jupyterhub-singleuser")],
         "user": GRADER,
-        "cwd": COURSE_ROOT,
+        # The server's root holds the course root (formgrader requires it) but is not the clone itself,
+        # whose own nbgrader_config.py (for `make lab`) would take precedence over config/grader/.
+        "cwd": str(Path(COURSE_ROOT).parent),
         "environment": {
             "PATH": PATH,
             "JUPYTER_CONFIG_PATH": f"{CONFIG / 'grader'}:{CONFIG / 'course'}",
