@@ -64,7 +64,7 @@ for notebook in course.source_notebooks(assignment):
 def _missing() -> str | None:
     if os.geteuid() != 0:
         return "needs root: it creates Unix users and runs JupyterHub's LocalProcessSpawner and the grader"
-    for tool in ("bwrap", "useradd", "userdel", "runuser", "unshare", "mount"):
+    for tool in ("bwrap", "useradd", "userdel", "runuser", "unshare", "nsenter", "mount"):
         if shutil.which(tool) is None:
             return f"{tool} not found (install bubblewrap and util-linux: make system-deps)"
     if not PROXY.exists():
@@ -267,6 +267,18 @@ c.Spawner.pre_spawn_hook = _port
         assert response.status_code == 200, f"{user} reading {path}: {response.status_code}"
         return response.json()
 
+    def in_users_shell(self, user: str, *cmd: str) -> subprocess.CompletedProcess:
+        """``cmd`` run as ``user`` in their home folder with their server's environment, as in their
+        JupyterLab terminal (inside the hub's mount namespace, where the interpreter is reachable)."""
+        env = [f"HOME={self.home(user)}", f"PATH={Path(sys.executable).parent}:/usr/bin:/bin",
+               f"JUPYTER_CONFIG_PATH={DEPLOY / 'config' / 'student'}:{DEPLOY / 'config' / 'course'}",
+               f"DL_COURSE_ID={COURSE_ID}", f"DL_EXCHANGE_ROOT={self.exchange}"]
+        return subprocess.run(
+            ["nsenter", f"--target={self.process.pid}", "--mount", "runuser", "-u", user, "--",
+             "env", "-i", *env, "sh", "-c", 'cd "$HOME" && exec "$@"', "sh", *cmd],
+            capture_output=True, text=True,
+        )
+
     # --- teardown ------------------------------------------------------------------------------------
     def close(self) -> None:
         for child in self.children:
@@ -387,6 +399,10 @@ def test_a_class_on_jupyterhub(hub):
                         json={"type": "notebook", "format": "json", "content": notebook})
         assert saved.status_code == 200, saved.text
         hub.assignment_action(student, "submit")
+    # bob submits his notebook claiming to be alice: stock nbgrader would collect it as alice's latest
+    forged = hub.in_users_shell(bob, "python", "-m", "nbgrader", "submit", ASSIGNMENT, "--course", COURSE_ID,
+                                "--student", alice)
+    assert forged.returncode == 0, forged.stdout + forged.stderr
     lap("release, fetch, submit")
 
     # What a student cannot read, tried as bob in a shell (his kernel could do the same).
@@ -405,6 +421,9 @@ def test_a_class_on_jupyterhub(hub):
     for student in (alice, bob):
         collected = submitted / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert collected.is_file() and as_user(bob, "cat", str(collected)).returncode != 0
+    alices = json.loads((submitted / alice / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    assert RIGHT_STANDARDIZE in ["".join(cell["source"]) for cell in alices["cells"]]
+    assert f"claims to be from {alice} but was submitted by {bob}" in (hub.state / "hub.log").read_text()
     lap("collect")
     assert warmup.wait() == 0, warmup.stdout.read()
     lap("solution run (rest)")

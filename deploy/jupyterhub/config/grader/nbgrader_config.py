@@ -12,3 +12,5 @@ _root = Path(os.environ.get("DL_COURSE_ROOT", "/srv/dl-course"))
 course = Course(solutions=_root / "solutions", release=_root / "course", grading=_root / "grading")
 c.merge(course.nbgrader_config())
 c.CourseDirectory.course_id = os.environ.get("DL_COURSE_ID", "dl-course")
+# Submissions are collected only as the student who owns them (nbgrader only warns otherwise).
+c.ExchangeFactory.collect = "autograder.exchange.OwnerCheckedCollect"
