@@ -403,6 +403,12 @@ def test_a_class_on_jupyterhub(hub):
     forged = hub.in_users_shell(bob, "python", "-m", "nbgrader", "submit", ASSIGNMENT, "--course", COURSE_ID,
                                 "--student", alice)
     assert forged.returncode == 0, forged.stdout + forged.stderr
+    # and writes a newer "submission" by hand whose notebook links to the instructors' source
+    planted = hub.exchange / COURSE_ID / "inbound" / f"{bob}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+x"
+    source = hub.course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    made = as_user(bob, "sh", "-c", 'mkdir "$1" && ln -s "$2" "$1/$3"', "sh", str(planted), str(source),
+                   f"{ASSIGNMENT}.ipynb")
+    assert made.returncode == 0, made.stderr
     lap("release, fetch, submit")
 
     # What a student cannot read, tried as bob in a shell (his kernel could do the same).
@@ -423,7 +429,11 @@ def test_a_class_on_jupyterhub(hub):
         assert collected.is_file() and as_user(bob, "cat", str(collected)).returncode != 0
     alices = json.loads((submitted / alice / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
     assert RIGHT_STANDARDIZE in ["".join(cell["source"]) for cell in alices["cells"]]
-    assert f"claims to be from {alice} but was submitted by {bob}" in (hub.state / "hub.log").read_text()
+    bobs = json.loads((submitted / bob / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    assert WRONG_STANDARDIZE in ["".join(cell["source"]) for cell in bobs["cells"]]
+    log = (hub.state / "hub.log").read_text()
+    assert f"claims to be from {alice} but was submitted by {bob}" in log
+    assert f"{ASSIGNMENT}.ipynb is a link" in log
     lap("collect")
     assert warmup.wait() == 0, warmup.stdout.read()
     lap("solution run (rest)")
