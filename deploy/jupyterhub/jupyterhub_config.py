@@ -106,6 +106,7 @@ c.JupyterHub.services = [
         "url": f"http://127.0.0.1:{FORMGRADER_PORT}",
         "command": [str(VENV_BIN / "jupyterhub-singleuser")],
         "user": GRADER,
+        "timeout": 180,  # the hub gives up (and exits) if the service is not up by then; 30 s by default
         # The server's root holds the course root (formgrader requires it) but is not the clone itself,
         # whose own nbgrader_config.py (for `make lab`) would take precedence over config/grader/.
         "cwd": str(Path(COURSE_ROOT).parent),

@@ -29,6 +29,7 @@ def test_hub_config_roles_and_services(monkeypatch, tmp_path):
     formgrader = services["dl-course"]  # nbgrader finds the formgrader by the course id
     assert formgrader["user"] == "grader-dl-course"
     assert formgrader["url"].startswith("http://127.0.0.1:")
+    assert formgrader["timeout"] >= 120  # JupyterHub exits when a managed service is not up in time
     assert formgrader["cwd"] == str(tmp_path / "grader")  # holds the course root, is not the clone
     assert formgrader["environment"]["JUPYTER_CONFIG_PATH"].split(":")[0].endswith("config/grader")
     assert c.Spawner.environment["JUPYTER_CONFIG_PATH"].split(":")[0].endswith("config/student")

@@ -194,13 +194,16 @@ c.Spawner.pre_spawn_hook = _port
              str(JUPYTERHUB), "-f", str(overlay)],
             cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.wait(lambda: self.get("/hub/api/", self.admin_token).status_code == 200, 90, "the hub to start")
+        # the hub routes its API only once the formgrader service is up (up to the service's timeout)
+        self.wait(lambda: self.get("/hub/api/", self.admin_token).status_code == 200, 240, "the hub to start")
 
     def log(self) -> str:
         path = self.state / "hub.log"
         lines = path.read_text(errors="replace").splitlines() if path.exists() else []
-        # without the proxy's 404s while the test waits for the hub's routes
-        return "\n".join([line for line in lines if "/hub/api/" not in line][-80:])
+        # the hub's errors first, then the end, without the proxy's 404s while the test waits for routes
+        errors = [line for line in lines if line.startswith(("[E ", "[C "))][:20]
+        tail = [line for line in lines if "/hub/api/" not in line][-60:]
+        return "\n".join([*errors, "...", *tail])
 
     def wait(self, ready, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
