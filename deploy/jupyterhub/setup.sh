@@ -50,15 +50,18 @@ read_students() {
   python3 - "$1" <<'EOF'
 import csv, sys
 with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
-    rows = list(csv.DictReader(f))
-if not rows or "student_id" not in rows[0]:
+    reader = csv.DictReader(f)
+    rows = list(reader)
+if "student_id" not in (reader.fieldnames or []):
     sys.exit(f"error: {sys.argv[1]} has no student_id column (first line must be a header)")
 for row in rows:
     if (row["student_id"] or "").strip():
         print(row["student_id"].strip())
 EOF
 }
-mapfile -t students < <(read_students "$students_csv")
+student_text="$(read_students "$students_csv")" || exit 1
+[ -n "$student_text" ] || { echo "error: $students_csv lists no student ids" >&2; exit 1; }
+mapfile -t students <<< "$student_text"
 for id in "${students[@]}"; do
   valid_id "$id" || { echo "error: invalid student id '$id' in $students_csv: lowercase letters, digits, . _ - only, starting with a letter, at most 32 characters" >&2; exit 1; }
 done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -97,3 +98,25 @@ def test_helm_values_structure(values):
 
 def test_setup_script_is_valid_bash():
     subprocess.run(["bash", "-n", str(DEPLOY / "setup.sh")], check=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="setup.sh checks for root before it reads its input")
+@pytest.mark.parametrize(
+    "csv_text, message",
+    [
+        ("id,name\nada,Ada\n", "has no student_id column (first line must be a header)"),
+        ("student_id,name\n", "lists no student ids"),
+        ("student_id\nada\nAda+Lovelace\n", "invalid student id 'Ada+Lovelace'"),
+    ],
+)
+def test_setup_script_refuses_bad_class_lists(tmp_path, csv_text, message):
+    """Bad input stops setup.sh before it changes anything: its first change, apt-get, is a stub here
+    that fails loudly if reached."""
+    (tmp_path / "apt-get").write_text("#!/bin/sh\necho 'apt-get reached'\nexit 99\n")
+    (tmp_path / "apt-get").chmod(0o755)
+    (tmp_path / "students.csv").write_text(csv_text)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(DEPLOY / "setup.sh"), "--students", str(tmp_path / "students.csv")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 1 and "apt-get reached" not in done.stdout
+    assert message in done.stderr

@@ -356,20 +356,29 @@ def test_a_class_on_jupyterhub(hub):
     hub.exchange.chmod(0o1777)  # nbgrader: writable by everyone (sticky: nobody renames another's files)
     (hub.course / "solutions").mkdir(parents=True)
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, hub.course / "solutions" / ASSIGNMENT)
-    grader_cli = [sys.executable, "-m", "autograder", "--solutions", str(hub.course / "solutions"),
-                  "--release-dir", str(hub.course / "course"), "--grading", str(hub.course / "grading")]
-    sh(*grader_cli, "release", ASSIGNMENT, cwd=ROOT)
     sh("chown", "-R", f"{hub.grader}:{hub.grader}", str(hub.course))
     hub.course.chmod(0o700)
-    lap("setup: users, course release")
-    # The solution's run (cached in grading/cache, as after an instructor's earlier grading run) overlaps
-    # the hub's start-up, so the test's time is not the sum of both on a two-core machine.
-    warmup = subprocess.Popen([sys.executable, "-c", WARMUP, str(hub.course), ASSIGNMENT], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    hub.children.append(warmup)
+    grader_cli = [sys.executable, "-m", "autograder", "--solutions", str(hub.course / "solutions"),
+                  "--release-dir", str(hub.course / "course"), "--grading", str(hub.course / "grading")]
+    lap("setup: users")
 
+    # The instructor's `autograder release` and the solution's run (cached in grading/cache, as after an
+    # earlier grading run) overlap the hub's start-up, so the test's time is not the sum of all three.
+    commands = {
+        "release": [*grader_cli, "release", ASSIGNMENT],
+        "solution-run": [sys.executable, "-c", WARMUP, str(hub.course), ASSIGNMENT],
+    }
+    background = {}
+    for name, cmd in commands.items():
+        with open(hub.base / f"{name}.log", "w") as log:
+            background[name] = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        hub.children.append(background[name])
     hub.start()
     lap("hub start")
+    for name, process in background.items():
+        assert process.wait() == 0, f"{name} failed:\n{(hub.base / f'{name}.log').read_text()}"
+    sh("chown", "-R", f"{hub.grader}:{hub.grader}", str(hub.course))
+    lap("course release, solution run (rest)")
     prof, (alice, bob) = hub.instructor, hub.students
     groups = hub.api("get", f"/groups/formgrade-{COURSE_ID}")
     assert groups["users"] == [prof], "the instructors' Unix group becomes the formgrader group"
@@ -438,8 +447,6 @@ def test_a_class_on_jupyterhub(hub):
     assert f"claims to be from {alice} but was submitted by {bob}" in log
     assert f"{ASSIGNMENT}.ipynb is a link" in log
     lap("collect")
-    assert warmup.wait() == 0, warmup.stdout.read()
-    lap("solution run (rest)")
     graded = subprocess.run(
         [*grader_cli, "grade", "--assignment", ASSIGNMENT, "--workers", "2", "--no-progress"],
         cwd=ROOT, capture_output=True, text=True,
