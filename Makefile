@@ -39,6 +39,7 @@ help:
 install: $(STAMP) $(SYS_STAMP) $(PROXY_STAMP)
 
 $(PROXY_STAMP): | $(SYS_STAMP)
+	@command -v npm >/dev/null || { echo "error: npm not found; install it (apt-get install nodejs npm) and re-run"; exit 1; }
 	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error configurable-http-proxy@$(PROXY_VERSION)
 	touch $(PROXY_STAMP)
 
