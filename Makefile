@@ -10,6 +10,12 @@ STAMP := $(VENV)/.installed-$(REQ_HASH)
 SYS_STAMP := $(VENV)/.system-packages
 # Debian packages: bubblewrap sandboxes grading; chromium tests the site in a real browser.
 SYS_PACKAGES := bubblewrap chromium chromium-driver
+# Node.js and npm (JupyterHub's proxy) from Debian, only where no npm is installed: Debian's npm conflicts
+# with the nodejs package of NodeSource that some machines have instead.
+NODE_PACKAGES := nodejs npm
+# JupyterHub's proxy (deploy/jupyterhub/, tests/hub/), from the npm registry into the environment.
+PROXY_VERSION := 5.3.0
+PROXY_STAMP := $(VENV)/node/.configurable-http-proxy-$(PROXY_VERSION)
 JOBS ?= 2
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
@@ -30,7 +36,12 @@ help:
 	@echo "make lint     ruff on code and notebooks"
 	@echo "make clean    remove the environment, caches and build outputs"
 
-install: $(STAMP) $(SYS_STAMP)
+install: $(STAMP) $(SYS_STAMP) $(PROXY_STAMP)
+
+$(PROXY_STAMP): | $(SYS_STAMP)
+	@command -v npm >/dev/null || { echo "error: npm not found; install it (apt-get install nodejs npm) and re-run"; exit 1; }
+	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error configurable-http-proxy@$(PROXY_VERSION)
+	touch $(PROXY_STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
@@ -45,6 +56,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 $(SYS_STAMP):
 	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing $(NODE_PACKAGES)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import shutil
 from pathlib import Path
 
 from . import notebooks as nbs
@@ -163,7 +164,20 @@ def feedback(course: Course, students=None, assignments=None) -> list[Path]:
             tmp.write_text(page, encoding="utf-8")
             tmp.replace(dest)
             written.append(dest)
+        _copy_exchange_files(course, result["student"], result["assignment"])
     return written
+
+
+# Written by nbgrader's exchange into each submission: `nbgrader release_feedback` reads them next to the
+# feedback to name the file only that submission's student can find (a hash keyed by the secret).
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def _copy_exchange_files(course: Course, student: str, assignment: str) -> None:
+    for name in EXCHANGE_FILES:
+        src = course.submitted / student / assignment / name
+        if src.is_file() and not src.is_symlink():
+            shutil.copyfile(src, course.feedback / student / assignment / name)
 
 
 def _feedback_page(course, result, nb_name, nb, manual) -> str:
