@@ -121,4 +121,28 @@ WRONG_ANSWERS = {
         "        states.append(h)\n"
         "    return np.stack(states).astype(np.float32), h.astype(np.float32)\n",
     ],
+    "gru_to_keras": [
+        # transposed and both biases kept, but the gate blocks left in PyTorch's order (r, z, n)
+        "def gru_weights_torch_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):\n"
+        "    return [weight_ih.T.copy(), weight_hh.T.copy(), np.stack([bias_ih, bias_hh])]\n",
+        # reordered and transposed, but the two biases merged as for an LSTM
+        "def gru_weights_torch_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):\n"
+        "    H = weight_hh.shape[1]\n"
+        "    order = lambda a: np.concatenate([a[H:2 * H], a[:H], a[2 * H:]], axis=0)\n"
+        "    merged = order(bias_ih + bias_hh)\n"
+        "    return [order(weight_ih).T.copy(), order(weight_hh).T.copy(),\n"
+        "            np.stack([merged, np.zeros_like(merged)])]\n",
+        # reordered, but reshaped instead of transposed
+        "def gru_weights_torch_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):\n"
+        "    H, D = weight_hh.shape[1], weight_ih.shape[1]\n"
+        "    order = lambda a: np.concatenate([a[H:2 * H], a[:H], a[2 * H:]], axis=0)\n"
+        "    return [order(weight_ih).reshape(D, 3 * H), order(weight_hh).reshape(H, 3 * H),\n"
+        "            np.stack([order(bias_ih), order(bias_hh)])]\n",
+        # the bias rows swapped (recurrent first)
+        "def gru_weights_torch_to_keras(weight_ih, weight_hh, bias_ih, bias_hh):\n"
+        "    H = weight_hh.shape[1]\n"
+        "    order = lambda a: np.concatenate([a[H:2 * H], a[:H], a[2 * H:]], axis=0)\n"
+        "    return [order(weight_ih).T.copy(), order(weight_hh).T.copy(),\n"
+        "            np.stack([order(bias_hh), order(bias_ih)])]\n",
+    ],
 }

@@ -206,4 +206,55 @@ WRONG_ANSWERS = {
         "        logits = model(tg.tensor(X)).numpy()\n"
         "    return {'accuracy': float((logits.argmax(axis=1) == y).sum()), 'logits': logits}\n",
     ],
+    "diagnose": [
+        # always answers "ok"
+        "def diagnose(train_fn):\n"
+        "    return 'ok'\n",
+        # judges from the returned losses only: a crash, a rising loss, a flat loss, else ok
+        "def diagnose(train_fn):\n"
+        "    gen = torch.Generator().manual_seed(0)\n"
+        "    X, y = torch.randn(40, 6, generator=gen), torch.randint(0, 4, (40,), generator=gen)\n"
+        "    try:\n"
+        "        losses = train_fn(torch.nn.Linear(6, 4), X, y, 5, 0.1)\n"
+        "    except RuntimeError:\n"
+        "        return 'no_graph'\n"
+        "    if losses[-1] > losses[0]:\n"
+        "        return 'gradient_ascent'\n"
+        "    if abs(losses[-1] - losses[0]) < 1e-7:\n"
+        "        return 'no_update'\n"
+        "    return 'ok'\n",
+        # reads the source text instead of the behaviour
+        "import inspect\n"
+        "def diagnose(train_fn):\n"
+        "    source = inspect.getsource(train_fn)\n"
+        "    if 'softmax' in source:\n"
+        "        return 'softmax_before_loss'\n"
+        "    if 'detach' in source or 'no_grad' in source:\n"
+        "        return 'no_graph'\n"
+        "    if 'zero_grad' not in source:\n"
+        "        return 'no_zero_grad'\n"
+        "    if '.step()' not in source:\n"
+        "        return 'no_update'\n"
+        "    return 'ok'\n",
+        # compares one step only: accumulation and the returned losses are never checked
+        "def diagnose(train_fn):\n"
+        "    gen = torch.Generator().manual_seed(0)\n"
+        "    X, y = torch.randn(40, 6, generator=gen) * 2, torch.randint(0, 4, (40,), generator=gen)\n"
+        "    model = torch.nn.Linear(6, 4)\n"
+        "    start = [p.detach().clone() for p in model.parameters()]\n"
+        "    loss = torch.nn.functional.cross_entropy(model(X), y)\n"
+        "    grads = torch.autograd.grad(loss, list(model.parameters()))\n"
+        "    try:\n"
+        "        train_fn(model, X, y, 1, 0.1)\n"
+        "    except RuntimeError:\n"
+        "        return 'no_graph'\n"
+        "    after = [p.detach() for p in model.parameters()]\n"
+        "    if all(torch.equal(a, s) for a, s in zip(after, start)):\n"
+        "        return 'no_update'\n"
+        "    if all(torch.allclose(a, s + 0.1 * g, atol=1e-5) for a, s, g in zip(after, start, grads)):\n"
+        "        return 'gradient_ascent'\n"
+        "    if all(torch.allclose(a, s - 0.1 * g, atol=1e-5) for a, s, g in zip(after, start, grads)):\n"
+        "        return 'ok'\n"
+        "    return 'softmax_before_loss'\n",
+    ],
 }
