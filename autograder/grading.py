@@ -31,9 +31,9 @@ import nbformat
 from . import notebooks as nbs
 from .checks import compare, decode, parse_records
 from .config import Course
-from .sandbox import Limits, run_cells
+from .sandbox import Limits, SandboxUnavailable, run_cells
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 MAX_ATTEMPTS = 4  # runs of one notebook: the first, and one more after each of up to 3 stopped cells
 _HERE = Path(__file__).resolve().parent
 
@@ -67,11 +67,31 @@ def write_json_atomic(path: Path, data) -> None:
 
 
 def load_json(path: Path):
+    """The JSON in ``path``, with any lone surrogate replaced (see :func:`clean`); None when unreadable
+    (missing, invalid, nested too deep)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
+            return clean(json.load(f))
+    except (OSError, ValueError, RecursionError):
         return None
+
+
+def clean(data):
+    """``data`` with every string made encodable as UTF-8: a lone UTF-16 surrogate (which JSON can carry
+    as an escape, and a student's exception message or answer cell can contain) becomes "?". Every
+    result passes through this before it is stored, so no writer downstream (notebook, HTML, CSV,
+    gradebook) can fail on it."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+            return data
+        except UnicodeEncodeError:
+            return data.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(data, dict):
+        return {clean(k): clean(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [clean(v) for v in data]
+    return data
 
 
 # ---------------------------------------------------------------- the solution's records
@@ -100,13 +120,19 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
     )[:20]
     cache = course.cache / assignment / f"{notebook.stem}-{key}.json"
     cached = load_json(cache)
-    if cached and cached.get("hash") == key:
+    if cached and cached.get("hash") == key and "sandbox" in cached:
         return cached
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception as exc:  # nbformat raises several kinds
         raise GradingError(f"{notebook}: not a readable notebook ({exc}); fix the solution notebook") from exc
-    cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    try:
+        sandbox = nbs.sandbox_sources(nb)
+    except nbs.SandboxRewriteError as exc:
+        raise GradingError(f"{notebook}: {exc}") from exc
+    # the solution runs the same stripped test cells as every student, so both record under the same
+    # conditions (the same random draws, the same names defined)
+    cells = [(i, sandbox.get(i, c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     solution_limits = dataclasses.replace(
         limits,
         cell_timeout=max(limits.cell_timeout, 300),
@@ -148,7 +174,8 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
             if status != "ok":
                 problems.append(f"{gid}: the solution fails its own check {name} case {case + 1}: {value}")
         tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks}
-    data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual, "problems": problems}
+    data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual, "problems": problems,
+            "sandbox": {str(i): src for i, src in sandbox.items()}}
     write_json_atomic(cache, data)
     return data
 
@@ -205,14 +232,26 @@ def grade_submission(
     folder = course.submitted / student / assignment
     result = {"student": student, "assignment": assignment, "key": key, "notebooks": {}}
     for source_path in course.source_notebooks(assignment):
-        result["notebooks"][source_path.stem] = _grade_notebook(
-            source_path, folder, limits, expected[source_path.name], course.release / assignment
-        )
+        exp = expected[source_path.name]
+        try:
+            graded = _grade_notebook(source_path, folder, limits, exp, course.release / assignment)
+            json.dumps(graded)  # nothing the submission put in the result may stop it being stored
+        except SandboxUnavailable:
+            raise
+        except Exception as exc:  # whatever one submission contains ends as its own zero, with the reason
+            reason = (
+                f"{source_path.name} could not be graded ({type(exc).__name__}: {str(exc)[:200]}); "
+                "the student must re-save it in JupyterLab and resubmit (instructor: report this if "
+                "the notebook looks normal)"
+            )
+            graded = _zero_all(exp, reason, "invalid")
+        result["notebooks"][source_path.stem] = graded
     cells = [c for nb in result["notebooks"].values() for c in nb["cells"].values()]
     result["score"] = sum(c["score"] or 0 for c in cells)
     result["max_score"] = sum(c["points"] for c in cells)
     result["auto_score"] = sum(c["score"] or 0 for c in cells if c["kind"] == "auto")
     result["seconds"] = round(time.monotonic() - start, 2)
+    result = clean(result)
     write_json_atomic(result_path(course, student, assignment), result)
     return result
 
@@ -256,7 +295,8 @@ def _grade_notebook(
         )
         return _zero_all(expected, reason, "missing")
     try:
-        student_nb = nbformat.reads(path.read_bytes()[: 64 * 2**20].decode("utf-8", "replace"), as_version=4)
+        text = path.read_bytes()[: 64 * 2**20].decode("utf-8-sig", "replace")  # a byte-order mark is harmless
+        student_nb = nbformat.reads(text, as_version=4)
         if not isinstance(student_nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as exc:  # invalid JSON, wrong structure: nbformat raises many kinds
@@ -270,7 +310,12 @@ def _grade_notebook(
     answers = {
         gid: text if len(text) <= 100_000 else text[:100_000] + "\n... (cut)" for gid, text in answers.items()
     }
-    code = {i: c.source for i, c in enumerate(rebuilt.cells) if c.cell_type == "code"}
+    instructor = expected["sandbox"]  # the test cells without reference= / expected= (sandbox_sources)
+    code = {
+        i: c.source if nbs.is_solution(c) else instructor.get(str(i), "pass")
+        for i, c in enumerate(rebuilt.cells)
+        if c.cell_type == "code"
+    }
 
     stopped: dict[int, str] = {}
     remaining = limits.notebook_timeout
