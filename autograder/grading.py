@@ -4,7 +4,10 @@ The trusted side (this module, never the sandbox) does three things:
 
 1. :func:`expectations`: runs the instructor's solution notebook in the sandbox in record mode, once per
    version of the notebook (cached under grading/cache/, keyed by the notebook's hash), and notes which
-   (check, case) records each graded test cell made and with which tolerance.
+   (check, case) records each graded test cell made and with which tolerance. The instructor's cells run
+   as :func:`autograder.notebooks.sandbox_sources` rewrites them (no ``reference=``, no ``expected=``,
+   no helper only they use), in the solution's run and in every student's: nothing in the process that
+   runs student code contains or computes an expected answer.
 2. :func:`grade_submission`: rebuilds the student's notebook from the source (only answer cells are the
    student's, see :func:`autograder.notebooks.rebuild`), runs it in a fresh sandbox, and scores every
    autograded test cell all-or-nothing: it passes iff every (check, case) the solution recorded in that
@@ -217,7 +220,7 @@ def current_result(course: Course, student: str, assignment: str, limits: Limits
     """The stored result when it is for exactly this submission, source notebooks and grader version
     (changing only the limits does not regrade; use ``grade --force``)."""
     result = load_json(result_path(course, student, assignment))
-    if result and result.get("key") == result_key(course, student, assignment, limits):
+    if isinstance(result, dict) and result.get("key") == result_key(course, student, assignment, limits):
         return result
     return None
 

@@ -331,7 +331,7 @@ def status(course: Course, limits) -> list[dict]:
             row["collected"] += 1
             path = result_path(course, student, assignment)
             result = load_json(path)
-            if result is None:
+            if not _well_formed(result):
                 row["not_graded"] += 1
                 continue
             if result.get("key") == result_key(course, student, assignment, limits):

@@ -2,19 +2,23 @@
 
 What the code inside sees (:func:`bwrap_command`):
 
-* read-only: /usr, the Python installation and the virtual environment, the project's ``autograder`` and
-  ``tinygrad_ref`` packages, a few files of /etc, and the JSON list of cells to run;
+* read-only: /usr, the Python installation and the virtual environment (mounted at the path it is used
+  under and at its real path), the ``autograder`` and ``tinygrad_ref`` packages this process imported
+  (under ``/work/code``, first on PYTHONPATH), and a few files of /etc;
 * read-write: ``/work/job`` (its own copy of the assignment folder, the working directory), ``/work/out``
   (where checks append records) a private, size-limited ``/tmp`` and ``/dev/shm``;
 * nothing else: not solutions/, not grading/ (gradebook, other students), not the home directory;
 * no network (its own network namespace with only a loopback), its own PID, IPC and UTS namespaces, a
-  cleared environment, a new session (no terminal), no capabilities, and an unprivileged user id of its
-  own (so the process limit counts only its processes).
+  cleared environment, a new session (no terminal), no capabilities, an unprivileged user id of its
+  own (so the process limit counts only its processes), and no new user namespaces (bubblewrap >= 0.8).
 
-Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file size, data segment
-per process, open files, no core dumps), and a watchdog in the trusted process that every 50 ms measures
-the memory of all the sandbox's processes, the time spent in the current cell and in the whole
-notebook, and the bytes of output, and kills every process of the sandbox on a breach, recording why.
+The cells arrive one at a time over standard input (see :mod:`autograder.runner`): the trusted side
+knows which cell runs, since when, and which cell printed each byte, without trusting anything the code
+inside writes. Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file
+size, data segment per process, open files, no core dumps), and a watchdog in the trusted process that
+every 50 ms checks the time of the current cell and of the notebook and the bytes of output, every
+100 ms the proportional memory of all the sandbox's processes, and kills every process of the sandbox
+on a breach, recording why and in which cell.
 """
 
 from __future__ import annotations
@@ -72,8 +76,10 @@ class Limits:
 
 @dataclass
 class RunResult:
-    """What the trusted watchdog saw. ``fault_cell`` comes from the status file, which the code inside
-    can write: use it to decide what to re-run and to word reasons, never to score."""
+    """What the trusted watchdog saw. ``fault_cell`` is the cell the trusted side had handed over when
+    the fault happened (for output, the cell that printed the byte over the limit). ``cell_errors`` and
+    ``cell_records`` come from the status file, which the code inside can write: use them to word
+    reasons (and, for the instructor's solution, to map records to cells), never to score."""
 
     completed: bool
     fault: str | None = None

@@ -19,7 +19,7 @@ import pytest
 from autograder import notebooks as nbs
 from autograder.collect import collect
 from autograder.config import ROOT, Course
-from autograder.sandbox import Limits, disable_userns_supported, run_cells
+from autograder.sandbox import Limits, run_cells
 
 from . import classroom
 from .conftest import new_course
@@ -162,6 +162,8 @@ def test_forked_children_of_a_numpy_torch_kernel_are_not_counted_once_each():
 
 
 def test_no_user_namespaces_inside_the_sandbox():
+    from autograder.sandbox import disable_userns_supported
+
     if not disable_userns_supported():
         pytest.skip("bubblewrap < 0.8 has no --disable-userns (see sandbox_notes())")
     probe = (
@@ -243,7 +245,7 @@ def test_collect_bom_wrapped_lms_zip_links_and_deep_json(tmp_path, released):
 
 
 def test_bad_result_files_do_not_stop_export_or_feedback(tmp_path, released):
-    from autograder.outputs import export, feedback
+    from autograder.outputs import export, feedback, status
     from autograder.pipeline import grade
 
     course = new_course(tmp_path, released)
@@ -264,6 +266,12 @@ def test_bad_result_files_do_not_stop_export_or_feedback(tmp_path, released):
     assert {p.parent.parent.name for p in pages} >= {"blank"}
     cells_csv, totals_csv = export(course)
     assert "blank" in totals_csv.read_text()
+    rows = {r["assignment"]: r for r in status(course, classroom.LIMITS)}
+    assert rows["01-basics"]["graded"] == 1
+    (course.results / "blank" / "01-basics.json").write_text("[" * 100_000 + "]" * 100_000)
+    again = grade(course, students=["blank"], assignments=["01-basics"], workers=1, limits=classroom.LIMITS,
+                  progress=False)
+    assert again["graded"] == 1 and again["failures"] == []
 
 
 def test_releasing_elsewhere_creates_no_grading_folder(tmp_path):
