@@ -17,8 +17,8 @@ knows which cell runs, since when, and which cell printed each byte, without tru
 inside writes. Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file
 size, data segment per process, open files, no core dumps), and a watchdog in the trusted process that
 every 50 ms checks the time of the current cell and of the notebook and the bytes of output, every
-100 ms the proportional memory of all the sandbox's processes, and kills every process of the sandbox
-on a breach, recording why and in which cell.
+100 ms (less often while measuring is slow) the memory all the sandbox's processes really use, and
+kills every process of the sandbox on a breach, recording why and in which cell.
 """
 
 from __future__ import annotations
@@ -431,34 +431,39 @@ def _descendants(root_pid: int) -> list[int]:
     return found
 
 
-def _memory(pids: list[int]) -> int:
-    """Memory the processes really use: the sum of their proportional set sizes (a page shared by n
-    processes counts 1/n in each, so copy-on-write pages of forked children count once in all), from
-    /proc/PID/smaps_rollup. Where that cannot be read, resident memory minus file-backed shared pages
-    per process, plus the largest shared part."""
-    total, fallback = 0, []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-                for line in f:
-                    if line.startswith(b"Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except (OSError, ValueError, IndexError):
-            fallback.append(pid)
-    if not fallback:
-        return total
+def _memory(pids: list[int], limit: int) -> int:
+    """Memory the processes really use, as far as it matters for ``limit``.
+
+    First the sum of their resident sizes (cheap, and never less than what they really use): at or
+    under the limit, that is the answer. Over it, the sum of their proportional set sizes from
+    /proc/PID/smaps_rollup (a page shared by n processes counts 1/n in each, so the copy-on-write pages
+    of forked children count once in all); reading that walks each process's page tables, which takes
+    tens of milliseconds for a kernel with PyTorch and TensorFlow loaded, so it is done only then. Where
+    smaps_rollup cannot be read: resident minus file-backed shared memory per process, plus the largest
+    shared part.
+    """
     page = os.sysconf("SC_PAGE_SIZE")
-    private, shared = 0, 0
-    for pid in fallback:
+    statm = {}
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/statm") as f:
                 fields = f.read().split()
-            resident, share = int(fields[1]), int(fields[2])
+            statm[pid] = (int(fields[1]), int(fields[2]))
         except (OSError, ValueError, IndexError):
             continue
-        private += max(resident - share, 0)
-        shared = max(shared, share)
+    resident = sum(r for r, _ in statm.values()) * page
+    if resident <= limit:
+        return resident
+    total, private, shared = 0, 0, 0
+    for pid, (rss, share) in statm.items():
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith(b"Pss:"))
+        except PermissionError:
+            private += max(rss - share, 0)
+            shared = max(shared, share)
+        except (OSError, ValueError, IndexError, StopIteration):
+            continue  # it exited meanwhile: it uses nothing now
     return total + (private + shared) * page
 
 
@@ -627,7 +632,7 @@ def _run(
     )
     stream = _Cells(proc, [(int(i), s) for i, s in cells], limits.output)
     stream.start()
-    fault, fault_cell, last_scan = None, None, 0.0
+    fault, fault_cell, last_scan, scan_every = None, None, 0.0, 0.1
     while True:
         try:
             proc.wait(timeout=0.05)
@@ -642,10 +647,12 @@ def _run(
             fault = f"the notebook ran longer than its time limit of {limits.notebook_timeout:g} s"
         elif running is not None and now - stream.since > limits.cell_timeout:
             fault = f"the cell ran longer than its time limit of {limits.cell_timeout:g} s"
-        elif now - last_scan > 0.1:
-            last_scan = now
+        elif now - last_scan > scan_every:
             pids = _sandbox_pids(uid, proc.pid)
-            if _memory(pids) > limits.memory:
+            used = _memory(pids, limits.memory)
+            last_scan = time.monotonic()
+            scan_every = max(0.1, 4 * (last_scan - now))  # the watchdog must not slow the notebook down
+            if used > limits.memory:
                 fault = f"used more than {limits.memory / GiB:g} GiB of memory"
             elif len(pids) > limits.processes + 3:  # + bubblewrap's own processes
                 fault = f"started more than {limits.processes} processes"
