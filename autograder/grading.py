@@ -37,7 +37,7 @@ from .config import Course
 from .sandbox import Limits, SandboxUnavailable, run_cells
 
 RESULT_VERSION = 2
-MAX_ATTEMPTS = 4  # runs of one notebook: the first, and one more after each of up to 3 stopped cells
+MAX_ATTEMPTS = 5  # runs of one notebook: the first, and one more after each stopped cell or stand-in
 _HERE = Path(__file__).resolve().parent
 
 
@@ -321,10 +321,14 @@ def _grade_notebook(
     }
 
     stopped: dict[int, str] = {}
+    emptied: set[int] = set()  # stopped cells whose stand-in stopped too: run as `pass`
     remaining = limits.notebook_timeout
     run = None
     for _ in range(MAX_ATTEMPTS):
-        cells = [(i, "pass" if i in stopped else src) for i, src in code.items()]
+        cells = [
+            (i, _stand_in(rebuilt.cells[i], source_nb.cells[i], src, i in emptied) if i in stopped else src)
+            for i, src in code.items()
+        ]
         run = run_cells(
             cells,
             [release_folder, folder],
@@ -332,9 +336,12 @@ def _grade_notebook(
             exclude_notebooks=True,
         )
         remaining -= run.elapsed
-        if run.completed or run.fault_cell not in code or run.fault_cell in stopped or remaining <= 0:
+        if run.completed or run.fault_cell not in code or run.fault_cell in emptied or remaining <= 0:
             break
-        stopped[run.fault_cell] = run.fault
+        if run.fault_cell in stopped:
+            emptied.add(run.fault_cell)
+        else:
+            stopped[run.fault_cell] = run.fault
     final_fault = None if run.completed else (run.fault, run.fault_cell)
     records = parse_records(run.records_text)
 
@@ -362,6 +369,20 @@ def _grade_notebook(
         "faults": faults,
         "notes": notes,
     }
+
+
+def _stand_in(cell, source_cell, source: str, empty: bool) -> str:
+    """What runs instead of a stopped cell, so the cells after it run as they would have: an answer cell
+    becomes the release's stub (its names still exist, raising NotImplementedError, as for a student who
+    left it blank); a test cell evaluates its checks' arguments (the same random draws) without calling
+    the student's code; any other cell, or a stand-in that was stopped too, is skipped."""
+    if empty:
+        return "pass"
+    if nbs.is_solution(cell):
+        return nbs.answer_stub(source_cell)
+    if nbs.is_graded_test(cell):
+        return nbs.skip_checks(source)
+    return "pass"
 
 
 def _score_test(gid, test, records, rebuilt, stopped, final_fault, cell_errors) -> dict:

@@ -282,3 +282,29 @@ def sandbox_sources(source_nb) -> dict[int, str]:
         if not is_solution(cell) and index not in out:
             out[index] = cell.source
     return out
+
+
+def answer_stub(cell) -> str:
+    """A code answer cell as the release has it: each solution region replaced by the stub, at its
+    indentation (what nbgrader's ClearSolutions does), or the whole cell when it has no region."""
+    if not SOLUTION_REGION.search(cell.source):
+        return CODE_STUB
+    region = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*", re.S | re.M)
+    return region.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError()", cell.source)
+
+
+class _SkipChecks(ast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if _is_check_call(node):
+            node.func = ast.parse("lambda *args, **kwargs: None", mode="eval").body
+        return node
+
+
+def skip_checks(source: str) -> str:
+    """A test cell that evaluates its checks' arguments (the same inputs, the same random draws) but
+    calls no check, so the student's code is not run; "pass" when the cell does not parse."""
+    tree = _parse_cell(source)
+    if tree is None:
+        return "pass"
+    return ast.unparse(ast.fix_missing_locations(_SkipChecks().visit(tree)))

@@ -251,7 +251,7 @@ def submissions(course: Course, port: int) -> list[Submission]:
         Submission(
             "attack_surrogate_source",
             "01-basics",
-            {"ex-add": ADD, "ex-square": SQUARE, "ex-answer": "answer = 42  # \ud800"},
+            {"ex-add": ADD, "ex-square": SQUARE, "ex-answer": "answer = 6 * 7  # \ud800"},
             {"test-add": 1, "test-square": 2, "test-answer": 0},
             attack="lone surrogate in an answer cell's source",
         )

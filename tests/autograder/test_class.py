@@ -110,15 +110,16 @@ def test_lone_surrogates_and_deep_json_end_as_that_submission_s_zero(graded_clas
     error = results[("attack_surrogate_error", "01-basics")]["notebooks"]["01-basics"]["cells"]
     assert "bad ? value" in error["test-square"]["reason"]
     source = results[("attack_surrogate_source", "01-basics")]["notebooks"]["01-basics"]
-    assert source["answers"]["ex-answer"] == "answer = 42  # ?"
+    assert source["answers"]["ex-answer"] == "answer = 6 * 7  # ?"
     folder = graded_class["course"].autograded / "attack_surrogate_source" / "01-basics"
     autograded = folder / "01-basics.ipynb"
-    assert "answer = 42  # ?" in autograded.read_text(encoding="utf-8")
+    assert "answer = 6 * 7  # ?" in autograded.read_text(encoding="utf-8")
 
 
 def test_forged_status_changes_nothing(graded_class):
     nb = graded_class["results"][("attack_forged_status", "01-basics")]["notebooks"]["01-basics"]
-    assert "did not run" in nb["cells"]["test-square"]["reason"]
+    assert nb["cells"]["test-square"]["score"] == 0 and "was stopped" in nb["cells"]["test-square"]["reason"]
+    assert nb["faults"][0]["cell"].endswith("(ex-square)") and "exited" in nb["faults"][0]["reason"]
 
 
 def test_serial_grading_gives_the_same_grades(graded_class, tmp_path):
