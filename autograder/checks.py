@@ -6,9 +6,12 @@ One call, ``check(name, answer, cases=..., reference=...)``, works in two modes:
   is compared with the reference, and a report a student can act on is printed; a failure raises
   ``AssertionError`` so the test cell fails.
 * record (``AUTOGRADER_RECORD`` names a file): inside the grading sandbox. The student's answers are
-  appended to that file as JSON and nothing is compared or raised. The trusted grader, outside the
-  sandbox, compares them with the answers the solution recorded, using :func:`compare`, the same
-  function interactive mode uses. Nothing here is ever unpickled.
+  appended to that file as JSON and nothing is compared or raised. There the test cells call
+  ``check(name, answer, cases)`` only: the grader removed ``reference=`` and ``expected=`` before
+  sending them (:func:`autograder.notebooks.sandbox_sources`), so whatever student code patches here,
+  there is no expected answer to reach. The trusted grader, outside the sandbox, compares the records
+  with the answers the solution recorded, using :func:`compare`, the same function interactive mode
+  uses. Nothing here is ever unpickled.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ Every file is reported as imported, updated, unchanged or skipped, with the reas
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -63,7 +64,7 @@ def collect(course: Course, source: Path, assignments: list[str] | None = None) 
             if not zipfile.is_zipfile(source):
                 raise CollectError(f"{source} is neither a folder nor a zip file")
             root = Path(tmp) / "unzipped"
-            entries = _unzip(source, root)
+            entries = _unzip(source, root, known)
         else:
             root, entries = source, []
         staged: dict[tuple[str, str], dict[str, Path]] = {}
@@ -72,7 +73,7 @@ def collect(course: Course, source: Path, assignments: list[str] | None = None) 
     return entries
 
 
-def _unzip(path: Path, dest: Path) -> list[Entry]:
+def _unzip(path: Path, dest: Path, known: list[str]) -> list[Entry]:
     entries, total = [], 0
     dest.mkdir(parents=True)
     with zipfile.ZipFile(path) as archive:
@@ -83,7 +84,8 @@ def _unzip(path: Path, dest: Path) -> list[Entry]:
             if info.is_dir() or any(p in IGNORED or p.startswith("._") for p in parts):
                 continue
             if name.startswith("/") or ".." in parts or is_link:
-                entries.append(Entry("skipped", "?", "?", name, "unsafe path or link in the zip"))
+                student, assignment = _owner(parts, known)
+                entries.append(Entry("skipped", student, assignment, name, "unsafe path or link in the zip"))
                 continue
             if info.file_size > MAX_FILE or total + info.file_size > MAX_ZIP_TOTAL:
                 entries.append(Entry("skipped", "?", "?", name, f"larger than {MAX_FILE // 2**20} MiB"))
@@ -100,23 +102,30 @@ def _unzip(path: Path, dest: Path) -> list[Entry]:
 
 def _scan(root: Path, known, wanted, staged) -> list[Entry]:
     entries = []
-    # a zip that wraps everything in one folder that is not a student: look inside it
-    children = [p for p in root.iterdir() if p.name not in IGNORED]
+    # a zip that wraps everything in one folder that is not a student: look inside it (the folder holds
+    # <student>/<assignment>/ folders, or the flat files of an LMS download)
+    children = [p for p in root.iterdir() if p.name not in IGNORED and not p.name.startswith(".")]
     if (
         len(children) == 1
         and children[0].is_dir()
+        and not children[0].is_symlink()
         and not any((children[0] / a).is_dir() for a in known)
-        and not any(c.is_file() for c in children)
     ):
-        inner = [p for p in children[0].iterdir() if p.is_dir()]
-        if inner and any((p / a).is_dir() for p in inner for a in known):
+        inner = [p for p in children[0].iterdir() if not p.is_symlink()]
+        nested = any(p.is_dir() and (p / a).is_dir() for p in inner for a in known)
+        flat = any(p.is_file() and p.suffix == ".ipynb" and _flat_name(p.name, known)[1] for p in inner)
+        if nested or flat:
             root = children[0]
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(p in IGNORED or p.startswith(".") for p in rel.parts) or path.is_dir():
             continue
         if path.is_symlink() or not path.is_file():
-            entries.append(Entry("skipped", "?", "?", str(rel), "not a regular file (a link or device)"))
+            student, assignment = _owner(rel.parts, known)
+            entries.append(
+                Entry("skipped", student, assignment, str(rel), "not a regular file (a link or device); "
+                      "ask the student to submit the file itself")
+            )
             continue
         if len(rel.parts) >= 3:
             student, assignment, inner_path = rel.parts[0], rel.parts[1], Path(*rel.parts[2:])
@@ -186,6 +195,17 @@ def _scan(root: Path, known, wanted, staged) -> list[Entry]:
     return entries
 
 
+def _owner(parts, known: list[str]) -> tuple[str, str]:
+    """(student, assignment) a path belongs to, as far as its name tells, "?" where it does not."""
+    parts = [p for p in parts if p not in ("", "/")]
+    if len(parts) >= 3:
+        return parts[-3] if len(parts) == 3 else parts[0], parts[-2] if len(parts) == 3 else parts[1]
+    if parts:
+        student, assignment = _flat_name(parts[-1], known)
+        return student or "?", assignment or "?"
+    return "?", "?"
+
+
 def _flat_name(name: str, known: list[str]) -> tuple[str | None, str | None]:
     student = name.split("_", 1)[0] if "_" in name else None
     matches = [a for a in known if a in name[len(student or "") :]]
@@ -195,64 +215,84 @@ def _flat_name(name: str, known: list[str]) -> tuple[str | None, str | None]:
 def _store(course: Course, staged) -> list[Entry]:
     entries = []
     for (student, assignment), files in sorted(staged.items()):
-        dest = course.submitted / student / assignment
-        notebooks = [k for k in files if k.endswith(".ipynb")]
-        if not notebooks:
+        try:
+            entries += _store_one(course, student, assignment, files)
+        except Exception as exc:  # one student's files never stop the others being imported
             entries.append(
-                Entry("skipped", student, assignment, ", ".join(files), "no notebook in the submission")
+                Entry("skipped", student, assignment, ", ".join(sorted(files)),
+                      f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})")
             )
-            continue
-        old = (
-            {str(p.relative_to(dest)): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
-            if dest.is_dir()
-            else None
+    return entries
+
+
+def _store_one(course: Course, student: str, assignment: str, files: dict[str, Path]) -> list[Entry]:
+    entries = []
+    dest = course.submitted / student / assignment
+    notebooks = [k for k in files if k.endswith(".ipynb")]
+    if not notebooks:
+        entries.append(
+            Entry("skipped", student, assignment, ", ".join(files), "no notebook in the submission")
         )
-        new = {k: p.read_bytes() for k, p in files.items()}
-        if old is not None:
-            old.pop("timestamp.txt", None)
-        if old == new:
-            for k in sorted(files):
-                entries.append(Entry("unchanged", student, assignment, k))
-            continue
-        stamp = max(p.stat().st_mtime for p in files.values())
-        tmp = dest.with_name(f".{assignment}.collecting")
-        shutil.rmtree(tmp, ignore_errors=True)
-        for k in files:
-            (tmp / k).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / k).write_bytes(new[k])
-        (tmp / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime(stamp)))
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp.rename(dest)
+        return entries
+    old = (
+        {str(p.relative_to(dest)): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+        if dest.is_dir()
+        else None
+    )
+    new = {k: p.read_bytes() for k, p in files.items()}
+    boms = [k for k in new if k.endswith(".ipynb") and new[k].startswith(codecs.BOM_UTF8)]
+    for k in boms:  # Jupyter reads a notebook with a byte-order mark; the stored copy has none
+        new[k] = new[k][len(codecs.BOM_UTF8):]
+    if old is not None:
+        old.pop("timestamp.txt", None)
+    if old == new:
         for k in sorted(files):
-            entries.append(Entry("updated" if old is not None else "imported", student, assignment, k))
-            if k.endswith(".ipynb"):
-                try:
-                    json.loads(new[k])
-                except ValueError as exc:
-                    entries.append(
-                        Entry(
-                            "warning",
-                            student,
-                            assignment,
-                            k,
-                            f"not valid notebook JSON ({exc}); "
-                            "it will score 0 unless the student resubmits a notebook saved by Jupyter",
-                        )
-                    )
-        expected = {p.name for p in course.source_notebooks(assignment)}
-        for name in sorted(expected - set(notebooks)):
+            entries.append(Entry("unchanged", student, assignment, k))
+        return entries
+    stamp = max(p.stat().st_mtime for p in files.values())
+    tmp = dest.with_name(f".{assignment}.collecting")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for k in files:
+        (tmp / k).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / k).write_bytes(new[k])
+    (tmp / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime(stamp)))
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp.rename(dest)
+    for k in sorted(files):
+        entries.append(Entry("updated" if old is not None else "imported", student, assignment, k))
+        if k in boms:
             entries.append(
-                Entry(
-                    "warning",
-                    student,
-                    assignment,
-                    name,
-                    f"missing (submitted: {', '.join(notebooks)}); "
-                    "it will score 0: ask the student to submit it under this name",
-                )
+                Entry("warning", student, assignment, k, "started with a UTF-8 byte-order mark (saved by "
+                      "an editor other than Jupyter); removed it, the notebook is graded normally")
             )
+        if k.endswith(".ipynb"):
+            try:
+                json.loads(new[k])
+            except (ValueError, RecursionError) as exc:
+                entries.append(
+                    Entry(
+                        "warning",
+                        student,
+                        assignment,
+                        k,
+                        f"not valid notebook JSON ({exc}); "
+                        "it will score 0 unless the student resubmits a notebook saved by Jupyter",
+                    )
+                )
+    expected = {p.name for p in course.source_notebooks(assignment)}
+    for name in sorted(expected - set(notebooks)):
+        entries.append(
+            Entry(
+                "warning",
+                student,
+                assignment,
+                name,
+                f"missing (submitted: {', '.join(notebooks)}); "
+                "it will score 0: ask the student to submit it under this name",
+            )
+        )
     return entries
 
 

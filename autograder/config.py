@@ -106,8 +106,7 @@ class Course:
         return sorted(p.name for p in self.submitted.iterdir() if p.is_dir())
 
     def nbgrader_config(self) -> Config:
-        """nbgrader's Config pointing at this course's folders and gradebook."""
-        self.grading.mkdir(parents=True, exist_ok=True)
+        """nbgrader's Config pointing at this course's folders and gradebook (creates nothing)."""
         return nbgrader_config(
             root=str(self.solutions.parent),
             source_directory=str(self.solutions),

@@ -16,6 +16,7 @@ import nbformat
 
 from . import notebooks as nbs
 from .config import Course
+from .grading import clean
 
 
 def ensure_assignment(course: Course, assignment: str) -> None:
@@ -128,6 +129,7 @@ def _write_autograded(course: Course, result: dict) -> None:
             except Exception:  # it was readable when graded; if not now, show the stubs
                 student_nb = None
         rebuilt, _, _ = nbs.rebuild(nbs.read(source), student_nb)
+        rebuilt = nbformat.from_dict(clean(rebuilt))  # a lone surrogate in an answer cannot be written
         for index, cell in enumerate(rebuilt.cells):
             gid = nbs.grade_id(cell)
             info = nb_result["cells"].get(gid)

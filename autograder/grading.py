@@ -4,7 +4,10 @@ The trusted side (this module, never the sandbox) does three things:
 
 1. :func:`expectations`: runs the instructor's solution notebook in the sandbox in record mode, once per
    version of the notebook (cached under grading/cache/, keyed by the notebook's hash), and notes which
-   (check, case) records each graded test cell made and with which tolerance.
+   (check, case) records each graded test cell made and with which tolerance. The instructor's cells run
+   as :func:`autograder.notebooks.sandbox_sources` rewrites them (no ``reference=``, no ``expected=``,
+   no helper only they use), in the solution's run and in every student's: nothing in the process that
+   runs student code contains or computes an expected answer.
 2. :func:`grade_submission`: rebuilds the student's notebook from the source (only answer cells are the
    student's, see :func:`autograder.notebooks.rebuild`), runs it in a fresh sandbox, and scores every
    autograded test cell all-or-nothing: it passes iff every (check, case) the solution recorded in that
@@ -31,10 +34,10 @@ import nbformat
 from . import notebooks as nbs
 from .checks import compare, decode, parse_records
 from .config import Course
-from .sandbox import Limits, run_cells
+from .sandbox import Limits, SandboxUnavailable, run_cells
 
-RESULT_VERSION = 1
-MAX_ATTEMPTS = 4  # runs of one notebook: the first, and one more after each of up to 3 stopped cells
+RESULT_VERSION = 2
+MAX_ATTEMPTS = 5  # runs of one notebook: the first, and one more after each stopped cell or stand-in
 _HERE = Path(__file__).resolve().parent
 
 
@@ -67,11 +70,31 @@ def write_json_atomic(path: Path, data) -> None:
 
 
 def load_json(path: Path):
+    """The JSON in ``path``, with any lone surrogate replaced (see :func:`clean`); None when unreadable
+    (missing, invalid, nested too deep)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
+            return clean(json.load(f))
+    except (OSError, ValueError, RecursionError):
         return None
+
+
+def clean(data):
+    """``data`` with every string made encodable as UTF-8: a lone UTF-16 surrogate (which JSON can carry
+    as an escape, and a student's exception message or answer cell can contain) becomes "?". Every
+    result passes through this before it is stored, so no writer downstream (notebook, HTML, CSV,
+    gradebook) can fail on it."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+            return data
+        except UnicodeEncodeError:
+            return data.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(data, dict):
+        return {clean(k): clean(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [clean(v) for v in data]
+    return data
 
 
 # ---------------------------------------------------------------- the solution's records
@@ -100,13 +123,19 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
     )[:20]
     cache = course.cache / assignment / f"{notebook.stem}-{key}.json"
     cached = load_json(cache)
-    if cached and cached.get("hash") == key:
+    if cached and cached.get("hash") == key and "sandbox" in cached:
         return cached
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception as exc:  # nbformat raises several kinds
         raise GradingError(f"{notebook}: not a readable notebook ({exc}); fix the solution notebook") from exc
-    cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    try:
+        sandbox = nbs.sandbox_sources(nb)
+    except nbs.SandboxRewriteError as exc:
+        raise GradingError(f"{notebook}: {exc}") from exc
+    # the solution runs the same stripped test cells as every student, so both record under the same
+    # conditions (the same random draws, the same names defined)
+    cells = [(i, sandbox.get(i, c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     solution_limits = dataclasses.replace(
         limits,
         cell_timeout=max(limits.cell_timeout, 300),
@@ -148,7 +177,8 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
             if status != "ok":
                 problems.append(f"{gid}: the solution fails its own check {name} case {case + 1}: {value}")
         tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks}
-    data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual, "problems": problems}
+    data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual, "problems": problems,
+            "sandbox": {str(i): src for i, src in sandbox.items()}}
     write_json_atomic(cache, data)
     return data
 
@@ -190,7 +220,7 @@ def current_result(course: Course, student: str, assignment: str, limits: Limits
     """The stored result when it is for exactly this submission, source notebooks and grader version
     (changing only the limits does not regrade; use ``grade --force``)."""
     result = load_json(result_path(course, student, assignment))
-    if result and result.get("key") == result_key(course, student, assignment, limits):
+    if isinstance(result, dict) and result.get("key") == result_key(course, student, assignment, limits):
         return result
     return None
 
@@ -205,14 +235,26 @@ def grade_submission(
     folder = course.submitted / student / assignment
     result = {"student": student, "assignment": assignment, "key": key, "notebooks": {}}
     for source_path in course.source_notebooks(assignment):
-        result["notebooks"][source_path.stem] = _grade_notebook(
-            source_path, folder, limits, expected[source_path.name], course.release / assignment
-        )
+        exp = expected[source_path.name]
+        try:
+            graded = _grade_notebook(source_path, folder, limits, exp, course.release / assignment)
+            json.dumps(graded)  # nothing the submission put in the result may stop it being stored
+        except SandboxUnavailable:
+            raise
+        except Exception as exc:  # whatever one submission contains ends as its own zero, with the reason
+            reason = (
+                f"{source_path.name} could not be graded ({type(exc).__name__}: {str(exc)[:200]}); "
+                "the student must re-save it in JupyterLab and resubmit (instructor: report this if "
+                "the notebook looks normal)"
+            )
+            graded = _zero_all(exp, reason, "invalid")
+        result["notebooks"][source_path.stem] = graded
     cells = [c for nb in result["notebooks"].values() for c in nb["cells"].values()]
     result["score"] = sum(c["score"] or 0 for c in cells)
     result["max_score"] = sum(c["points"] for c in cells)
     result["auto_score"] = sum(c["score"] or 0 for c in cells if c["kind"] == "auto")
     result["seconds"] = round(time.monotonic() - start, 2)
+    result = clean(result)
     write_json_atomic(result_path(course, student, assignment), result)
     return result
 
@@ -256,7 +298,8 @@ def _grade_notebook(
         )
         return _zero_all(expected, reason, "missing")
     try:
-        student_nb = nbformat.reads(path.read_bytes()[: 64 * 2**20].decode("utf-8", "replace"), as_version=4)
+        text = path.read_bytes()[: 64 * 2**20].decode("utf-8-sig", "replace")  # a byte-order mark is harmless
+        student_nb = nbformat.reads(text, as_version=4)
         if not isinstance(student_nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as exc:  # invalid JSON, wrong structure: nbformat raises many kinds
@@ -270,13 +313,22 @@ def _grade_notebook(
     answers = {
         gid: text if len(text) <= 100_000 else text[:100_000] + "\n... (cut)" for gid, text in answers.items()
     }
-    code = {i: c.source for i, c in enumerate(rebuilt.cells) if c.cell_type == "code"}
+    instructor = expected["sandbox"]  # the test cells without reference= / expected= (sandbox_sources)
+    code = {
+        i: c.source if nbs.is_solution(c) else instructor.get(str(i), "pass")
+        for i, c in enumerate(rebuilt.cells)
+        if c.cell_type == "code"
+    }
 
     stopped: dict[int, str] = {}
+    emptied: set[int] = set()  # stopped cells whose stand-in stopped too: run as `pass`
     remaining = limits.notebook_timeout
     run = None
     for _ in range(MAX_ATTEMPTS):
-        cells = [(i, "pass" if i in stopped else src) for i, src in code.items()]
+        cells = [
+            (i, _stand_in(rebuilt.cells[i], source_nb.cells[i], src, i in emptied) if i in stopped else src)
+            for i, src in code.items()
+        ]
         run = run_cells(
             cells,
             [release_folder, folder],
@@ -284,9 +336,12 @@ def _grade_notebook(
             exclude_notebooks=True,
         )
         remaining -= run.elapsed
-        if run.completed or run.fault_cell not in code or run.fault_cell in stopped or remaining <= 0:
+        if run.completed or run.fault_cell not in code or run.fault_cell in emptied or remaining <= 0:
             break
-        stopped[run.fault_cell] = run.fault
+        if run.fault_cell in stopped:
+            emptied.add(run.fault_cell)
+        else:
+            stopped[run.fault_cell] = run.fault
     final_fault = None if run.completed else (run.fault, run.fault_cell)
     records = parse_records(run.records_text)
 
@@ -314,6 +369,20 @@ def _grade_notebook(
         "faults": faults,
         "notes": notes,
     }
+
+
+def _stand_in(cell, source_cell, source: str, empty: bool) -> str:
+    """What runs instead of a stopped cell, so the cells after it run as they would have: an answer cell
+    becomes the release's stub (its names still exist, raising NotImplementedError, as for a student who
+    left it blank); a test cell evaluates its checks' arguments (the same random draws) without calling
+    the student's code; any other cell, or a stand-in that was stopped too, is skipped."""
+    if empty:
+        return "pass"
+    if nbs.is_solution(cell):
+        return nbs.answer_stub(source_cell)
+    if nbs.is_graded_test(cell):
+        return nbs.skip_checks(source)
+    return "pass"
 
 
 def _score_test(gid, test, records, rebuilt, stopped, final_fault, cell_errors) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -139,3 +140,171 @@ def rebuild(source_nb, student_nb) -> tuple[nbformat.NotebookNode, dict[str, str
             notes.append(f"answer cell {gid} is missing from the submitted notebook; graded as left blank")
         taken[gid] = cell.source
     return nb, taken, notes
+
+
+# ---------------------------------------------------------------- what the grading sandbox runs
+
+EXPECTATION_KEYWORDS = ("reference", "expected")  # check() arguments that hold or compute the answer
+SANDBOX_CHECK_ARGUMENTS = ("name", "answer", "cases")  # all check() gets in the grading sandbox
+
+
+class SandboxRewriteError(ValueError):
+    """A test cell calls check() in a way the grader cannot strip of its expected answers."""
+
+
+def _is_check_call(node) -> bool:
+    func = node.func
+    return isinstance(node, ast.Call) and (
+        (isinstance(func, ast.Name) and func.id == "check")
+        or (isinstance(func, ast.Attribute) and func.attr == "check")
+    )
+
+
+class _StripChecks(ast.NodeTransformer):
+    def __init__(self):
+        self.changed = False
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not _is_check_call(node):
+            return node
+        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+            raise SandboxRewriteError(
+                f"check(...) on line {node.lineno} passes *args or **kwargs; write its arguments out "
+                "(name, answer, cases=..., reference=... or expected=...) so the grader can remove the "
+                "expected answers from what the student's code runs with"
+            )
+        args = node.args[:3]
+        keywords = [k for k in node.keywords if k.arg in SANDBOX_CHECK_ARGUMENTS]
+        if len(args) != len(node.args) or len(keywords) != len(node.keywords):
+            node.args, node.keywords, self.changed = args, keywords, True
+        return node
+
+
+def _parse_cell(source: str):
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        pass
+    try:  # IPython syntax (magics): the sandbox runs cells in IPython, which transforms them the same way
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None  # a cell that does not parse runs nothing in the sandbox either
+
+
+def _bound(stmt) -> set[str] | None:
+    """Names a removable top-level statement binds (definitions and plain assignments), else None."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+        stmt, ast.AnnAssign) and stmt.value is not None else None
+    if targets is None:
+        return None
+    names = set()
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif not isinstance(node, (ast.Tuple, ast.List, ast.Store)):
+                return None  # an attribute or item assignment changes an object: keep it
+    return names
+
+
+def _loads(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _dead(statements: list, always_used: set[str]) -> set[int]:
+    """Indexes of removable statements whose names nothing else uses (repeated until nothing changes)."""
+    dead: set[int] = set()
+    bound = [_bound(s) for s in statements]
+    loads = [_loads(s) - (b or set()) for s, b in zip(statements, bound)]
+    while True:
+        used = set(always_used)
+        for i, names in enumerate(loads):
+            if i not in dead:
+                used |= names
+        found = {i for i, b in enumerate(bound) if b and i not in dead and not b & used}
+        if not found:
+            return dead
+        dead |= found
+
+
+def sandbox_sources(source_nb) -> dict[int, str]:
+    """The instructor's code cells as the grading sandbox runs them: {cell index: source}.
+
+    Every ``check(...)`` keeps only the check's name, the answer and the cases: ``reference=`` and
+    ``expected=`` (and the tolerance and hint, which the trusted side takes from the solution's run) are
+    removed, and so is every top-level definition or assignment that only served them (a helper that
+    computes the reference, a variable holding an expected value). The student's code therefore runs
+    in a process that holds nothing that contains or computes an expected answer; the trusted grader
+    compares its records with the solution's, recorded by the same cells. Solution cells are the
+    student's and are not included. Raises :class:`SandboxRewriteError` for a check it cannot strip.
+    """
+    cells = [(i, c) for i, c in enumerate(source_nb.cells) if c.cell_type == "code"]
+    solution_loads: set[str] = set()
+    trees: dict[int, ast.Module] = {}
+    for index, cell in cells:
+        tree = _parse_cell(cell.source)
+        if is_solution(cell):
+            solution_loads |= _loads(tree) if tree else set(re.findall(r"\w+", cell.source))
+        elif tree is not None:
+            trees[index] = tree
+        else:
+            solution_loads |= set(re.findall(r"\w+", cell.source))  # conservative: keep what it names
+    statements = [(i, s) for i, tree in trees.items() for s in tree.body]
+    before = _dead([s for _, s in statements], solution_loads)
+    changed = set()
+    for index, tree in trees.items():
+        strip = _StripChecks()
+        try:
+            strip.visit(tree)
+        except SandboxRewriteError as exc:
+            where = f"cell {index + 1} ({grade_id(source_nb.cells[index])})"
+            raise SandboxRewriteError(f"{where}: {exc}") from None
+        if strip.changed:
+            changed.add(index)
+    after = _dead([s for _, s in statements], solution_loads) - before
+    removed = {id(statements[k][1]) for k in after}
+    out = {}
+    for index, tree in trees.items():
+        kept = [s for s in tree.body if id(s) not in removed]
+        if len(kept) != len(tree.body):
+            changed.add(index)
+        if index in changed:
+            tree.body = kept
+            out[index] = ast.unparse(tree) if kept else "pass"
+        else:
+            out[index] = source_nb.cells[index].source
+    for index, cell in cells:
+        if not is_solution(cell) and index not in out:
+            out[index] = cell.source
+    return out
+
+
+def answer_stub(cell) -> str:
+    """A code answer cell as the release has it: each solution region replaced by the stub, at its
+    indentation (what nbgrader's ClearSolutions does), or the whole cell when it has no region."""
+    if not SOLUTION_REGION.search(cell.source):
+        return CODE_STUB
+    region = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*", re.S | re.M)
+    return region.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError()", cell.source)
+
+
+class _SkipChecks(ast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if _is_check_call(node):
+            node.func = ast.parse("lambda *args, **kwargs: None", mode="eval").body
+        return node
+
+
+def skip_checks(source: str) -> str:
+    """A test cell that evaluates its checks' arguments (the same inputs, the same random draws) but
+    calls no check, so the student's code is not run; "pass" when the cell does not parse."""
+    tree = _parse_cell(source)
+    if tree is None:
+        return "pass"
+    return ast.unparse(ast.fix_missing_locations(_SkipChecks().visit(tree)))

@@ -29,9 +29,23 @@ def _results(course: Course, students=None, assignments=None) -> list[dict]:
             if assignments and path.stem not in assignments:
                 continue
             result = load_json(path)
-            if result:
+            if _well_formed(result):
                 out.append(result)
     return out
+
+
+def _well_formed(result) -> bool:
+    """A result file as grade writes it (one damaged by hand or by a crash is skipped, not fatal)."""
+    try:
+        return all(
+            isinstance(result[k], str) for k in ("student", "assignment")
+        ) and all(
+            isinstance(c, dict) and "score" in c and "points" in c and "kind" in c
+            for nb in result["notebooks"].values()
+            for c in nb["cells"].values()
+        )
+    except (TypeError, KeyError, AttributeError):
+        return False
 
 
 def _manual_grades(course: Course) -> dict:
@@ -331,7 +345,7 @@ def status(course: Course, limits) -> list[dict]:
             row["collected"] += 1
             path = result_path(course, student, assignment)
             result = load_json(path)
-            if result is None:
+            if not _well_formed(result):
                 row["not_graded"] += 1
                 continue
             if result.get("key") == result_key(course, student, assignment, limits):

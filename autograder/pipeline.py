@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -93,17 +94,19 @@ def grade(
         else:
             results.append(done)
     reused = len(results)
+    failures: list[str] = []
     with open_gradebook(course) as gb:
         for done in results:
-            write_result(course, done, gb)  # idempotent: a killed run may have stopped before this
-    failures: list[str] = []
+            _store(course, done, gb, failures)  # idempotent: a killed run may have stopped before this
     start = time.monotonic()
     pool, futures = None, {}
     if workers > 1 and len(todo) > 1:
         # fork (no database open at this point): workers inherit the imported modules, and importing
         # nbformat alone takes seconds here
         context = get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+        )
         futures = {pool.submit(grade_submission, course, s, a, limits, expected[a]): (s, a) for s, a in todo}
     bar = _progress(len(todo), progress)
     try:
@@ -111,7 +114,7 @@ def grade(
             if pool is None:
                 for student, assignment in todo:
                     result = grade_submission(course, student, assignment, limits, expected[assignment])
-                    write_result(course, result, gb)
+                    _store(course, result, gb, failures)
                     results.append(result)
                     bar.update(1)
             for future in as_completed(futures):
@@ -125,7 +128,7 @@ def grade(
                         "run `python -m autograder grade` again to retry it"
                     )
                     continue
-                write_result(course, result, gb)
+                _store(course, result, gb, failures)
                 results.append(result)
     finally:
         bar.close()
@@ -142,6 +145,31 @@ def grade(
         "failures": failures,
         "seconds": time.monotonic() - start,
     }
+
+
+def _die_with_parent(parent: int) -> None:
+    """In each worker: die when the process that started it dies, even by kill -9 (the kernel sends
+    SIGKILL on Linux), instead of grading what was queued and then waiting forever. A worker's sandboxes
+    follow it (bubblewrap's --die-with-parent)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def _store(course: Course, result: dict, gb, failures: list[str]) -> None:
+    """Write one result into the gradebook and graded notebook; a failure is that submission's alone."""
+    try:
+        write_result(course, result, gb)
+    except Exception as exc:  # e.g. the submission's files changed since grading; the others go on
+        gb.db.rollback()
+        failures.append(
+            f"{result.get('student')}/{result.get('assignment')}: graded, but storing the result in the "
+            f"gradebook failed ({type(exc).__name__}: {str(exc)[:200]}); run `python -m autograder grade` "
+            "again to retry it"
+        )
 
 
 class _NoBar:

@@ -39,6 +39,8 @@ def release(
         config.CourseDirectory.release_directory = str(Path(dest).resolve())
     if db_url is not None:
         config.CourseDirectory.db_url = db_url
+    else:  # the course's own gradebook records the release; only then does grading/ need to exist
+        course.grading.mkdir(parents=True, exist_ok=True)
     api = NbGraderAPI(config=config)
     api.log.setLevel(logging.ERROR)
     out = []

@@ -2,19 +2,23 @@
 
 What the code inside sees (:func:`bwrap_command`):
 
-* read-only: /usr, the Python installation and the virtual environment, the project's ``autograder`` and
-  ``tinygrad_ref`` packages, a few files of /etc, and the JSON list of cells to run;
+* read-only: /usr, the Python installation and the virtual environment (mounted at the path it is used
+  under and at its real path), the ``autograder`` and ``tinygrad_ref`` packages this process imported
+  (under ``/work/code``, first on PYTHONPATH), and a few files of /etc;
 * read-write: ``/work/job`` (its own copy of the assignment folder, the working directory), ``/work/out``
   (where checks append records) a private, size-limited ``/tmp`` and ``/dev/shm``;
 * nothing else: not solutions/, not grading/ (gradebook, other students), not the home directory;
 * no network (its own network namespace with only a loopback), its own PID, IPC and UTS namespaces, a
-  cleared environment, a new session (no terminal), no capabilities, and an unprivileged user id of its
-  own (so the process limit counts only its processes).
+  cleared environment, a new session (no terminal), no capabilities, an unprivileged user id of its
+  own (so the process limit counts only its processes), and no new user namespaces (bubblewrap >= 0.8).
 
-Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file size, data segment
-per process, open files, no core dumps), and a watchdog in the trusted process that every 50 ms measures
-the memory of all the sandbox's processes, the time spent in the current cell and in the whole
-notebook, and the bytes of output, and kills every process of the sandbox on a breach, recording why.
+The cells arrive one at a time over standard input (see :mod:`autograder.runner`): the trusted side
+knows which cell runs, since when, and which cell printed each byte, without trusting anything the code
+inside writes. Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file
+size, data segment per process, open files, no core dumps), and a watchdog in the trusted process that
+every 50 ms checks the time of the current cell and of the notebook and the bytes of output, every
+100 ms (less often while measuring is slow) the memory all the sandbox's processes really use, and
+kills every process of the sandbox on a breach, recording why and in which cell.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import secrets
 import shutil
 import signal
 import stat
@@ -33,14 +38,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import ROOT
+from . import runner
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 MiB = 2**20
 GiB = 2**30
 UID_BASE = 300_000  # sandbox user ids are UID_BASE + the worker's pid: unique among live processes
-INSIDE_JOB, INSIDE_OUT, INSIDE_CELLS = "/work/job", "/work/out", "/work/in/cells.json"
+INSIDE_JOB, INSIDE_OUT = "/work/job", "/work/out"
 RECORDS_NAME, STATUS_NAME = "records.jsonl", "status.jsonl"
 
 
@@ -71,8 +76,10 @@ class Limits:
 
 @dataclass
 class RunResult:
-    """What the trusted watchdog saw. ``fault_cell`` comes from the status file, which the code inside
-    can write: use it to decide what to re-run and to word reasons, never to score."""
+    """What the trusted watchdog saw. ``fault_cell`` is the cell the trusted side had handed over when
+    the fault happened (for output, the cell that printed the byte over the limit). ``cell_errors`` and
+    ``cell_records`` come from the status file, which the code inside can write: use them to word
+    reasons (and, for the instructor's solution, to map records to cells), never to score."""
 
     completed: bool
     fault: str | None = None
@@ -138,17 +145,47 @@ def parse_status(text: str) -> dict:
 # ---------------------------------------------------------------- the command
 
 
-def _readonly_paths() -> list[str]:
-    paths = [sys.base_prefix, sys.prefix]
-    for package in ("autograder", "tinygrad_ref"):
-        if (ROOT / package).is_dir():
-            paths.append(str(ROOT / package))
-    out = []
-    for p in paths:
-        p = os.path.realpath(p)
-        if not p.startswith("/usr/") and p != "/usr" and p not in out:
-            out.append(p)
+CODE_DIR = "/work/code"  # where the packages the grader imported are mounted (first on PYTHONPATH)
+CODE_PACKAGES = ("autograder", "tinygrad_ref")
+
+
+def _package_dir(name: str) -> str | None:
+    """The folder the package ``name`` is imported from in this (trusted) process, symlinks resolved."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def _environment(python: str) -> str:
+    """The Python environment (virtual environment or installation) that ``python`` belongs to."""
+    venv = Path(os.path.abspath(python)).parent.parent
+    return str(venv) if (venv / "pyvenv.cfg").is_file() else sys.prefix
+
+
+def _mounts(python: str) -> list[tuple[str, str]]:
+    """(source, path inside) of the read-only mounts for Python: the environment at the path it is used
+    under and at its real path (a symlinked .venv works), the base installation, and the code of
+    :data:`CODE_PACKAGES` as this process imported it, under :data:`CODE_DIR`."""
+    out: list[tuple[str, str]] = []
+    for used in (_environment(python), sys.base_prefix):
+        used = os.path.abspath(used)
+        real = os.path.realpath(used)
+        for inside in (used, real):
+            if inside == "/usr" or inside.startswith("/usr/") or (real, inside) in out:
+                continue
+            out.append((real, inside))
+    for package in CODE_PACKAGES:
+        found = _package_dir(package)
+        if found:
+            out.append((found, f"{CODE_DIR}/{package}"))
     return out
+
+
+def _readonly_paths(python: str = sys.executable) -> list[str]:
+    return [inside for _, inside in _mounts(python)]
 
 
 def _parents(path: str) -> list[str]:
@@ -200,13 +237,14 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
             cmd += ["--ro-bind", etc, etc]
     cmd += ["--ro-bind", str(job / "passwd"), "/etc/passwd", "--ro-bind", str(job / "group"), "/etc/group"]
     made = {"/usr", "/tmp", "/proc", "/dev"}
-    for path in _readonly_paths() + [INSIDE_JOB, INSIDE_OUT, INSIDE_CELLS]:
+    mounts = _mounts(python)
+    for path in [inside for _, inside in mounts] + [INSIDE_JOB, INSIDE_OUT]:
         for parent in _parents(path):
             if parent not in made:
                 cmd += ["--perms", "0755", "--dir", parent]
                 made.add(parent)
-    for path in _readonly_paths():
-        cmd += ["--ro-bind", path, path]
+    for source, inside in mounts:
+        cmd += ["--ro-bind", source, inside]
     cmd += [
         "--bind",
         str(job / "work"),
@@ -214,9 +252,6 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
         "--bind",
         str(job / "out"),
         INSIDE_OUT,
-        "--ro-bind",
-        str(job / "cells.json"),
-        INSIDE_CELLS,
         "--chdir",
         INSIDE_JOB,
     ]
@@ -239,6 +274,7 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
         "TF_NUM_INTEROP_THREADS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "AUTOGRADER_RECORD": f"{INSIDE_OUT}/{RECORDS_NAME}",
+        "PYTHONPATH": CODE_DIR,
     }
     for key, value in env.items():
         cmd += ["--setenv", key, value]
@@ -259,10 +295,47 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
             "--inh-caps=-all",
             "--bounding-set=-all",
         ]
+        if disable_userns_supported():
+            # no user namespace here to put the limit in: a second bubblewrap, as the unprivileged user,
+            # makes one whose children may not create more (bubblewrap >= 0.8)
+            cmd += [BWRAP, "--dev-bind", "/", "/", "--unshare-user", "--disable-userns", "--uid", str(uid),
+                    "--gid", str(uid), "--die-with-parent", "--"]
     else:
-        cmd += ["--unshare-user", "--uid", str(uid), "--gid", str(uid), "--"]
-    cmd += [python, "-s", "-P", "-m", "autograder.runner", INSIDE_CELLS, f"{INSIDE_OUT}/{STATUS_NAME}"]
+        cmd += ["--unshare-user", "--uid", str(uid), "--gid", str(uid)]
+        cmd += ["--disable-userns"] if disable_userns_supported() else []
+        cmd += ["--"]
+    cmd += [python, "-s", "-P", "-m", "autograder.runner", f"{INSIDE_OUT}/{STATUS_NAME}"]
     return cmd
+
+
+def bwrap_version() -> tuple[int, ...]:
+    try:
+        out = subprocess.run([BWRAP, "--version"], capture_output=True, text=True, timeout=10).stdout
+        return tuple(int(n) for n in out.split()[-1].split("."))
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return ()
+
+
+_USERNS: list[bool] = []
+
+
+def disable_userns_supported() -> bool:
+    """bubblewrap >= 0.8 can forbid new user namespaces inside the sandbox (``--disable-userns``)."""
+    if not _USERNS:
+        _USERNS.append(bwrap_version() >= (0, 8))
+    return _USERNS[0]
+
+
+def sandbox_notes() -> list[str]:
+    """What the sandbox cannot enforce on this machine, for the instructor (empty when all is enforced)."""
+    if disable_userns_supported():
+        return []
+    version = ".".join(map(str, bwrap_version())) or "unknown"
+    return [
+        f"bubblewrap {version} has no --disable-userns (needs >= 0.8): student code may create user "
+        "namespaces inside the sandbox (it stays confined to the sandbox's files and has no network); "
+        "upgrade bubblewrap to close this"
+    ]
 
 
 def _set_limits(limits: Limits):
@@ -300,6 +373,23 @@ def check_available() -> None:
         raise SandboxUnavailable(
             f"bubblewrap cannot create namespaces here ({probe.stderr.strip()}); grade as "
             "root or enable unprivileged user namespaces (see docs/instructor-guide.md)"
+        )
+    check_python()
+
+
+def check_python(python: str = sys.executable) -> None:
+    """Raise SandboxUnavailable naming what is wrong when the sandbox's Python cannot import the grader's
+    code (a moved or symlinked environment, an editable install of another checkout, ...)."""
+    for package in CODE_PACKAGES:
+        if _package_dir(package) is None:
+            raise SandboxUnavailable(f"the package {package} cannot be imported here; run `make install`")
+    run = run_cells([], None, Limits(cell_timeout=60, notebook_timeout=60), python=python)
+    if not run.completed:
+        mounts = "; ".join(f"{src} at {inside}" if src != inside else src for src, inside in _mounts(python))
+        raise SandboxUnavailable(
+            f"the sandbox's Python ({python}) does not start the grader's runner ({run.fault}); it was "
+            f"given, read-only: {mounts}. Last output:\n{run.output_tail[-1500:]}\nFix the environment "
+            "(re-create .venv with `make install`, not as a symlink to a folder that moves) and grade again"
         )
 
 
@@ -341,32 +431,142 @@ def _descendants(root_pid: int) -> list[int]:
     return found
 
 
-def _memory(pids: list[int]) -> int:
-    """Private resident memory of all processes plus the largest shared part (copy-on-write pages of
-    forked children are not counted once per child)."""
+def _memory(pids: list[int], limit: int) -> int:
+    """Memory the processes really use, as far as it matters for ``limit``.
+
+    First the sum of their resident sizes (cheap, and never less than what they really use): at or
+    under the limit, that is the answer. Over it, the sum of their proportional set sizes from
+    /proc/PID/smaps_rollup (a page shared by n processes counts 1/n in each, so the copy-on-write pages
+    of forked children count once in all); reading that walks each process's page tables, which takes
+    tens of milliseconds for a kernel with PyTorch and TensorFlow loaded, so it is done only then. Where
+    smaps_rollup cannot be read: resident minus file-backed shared memory per process, plus the largest
+    shared part.
+    """
     page = os.sysconf("SC_PAGE_SIZE")
-    private, shared = 0, 0
+    statm = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/statm") as f:
                 fields = f.read().split()
-            resident, share = int(fields[1]), int(fields[2])
+            statm[pid] = (int(fields[1]), int(fields[2]))
         except (OSError, ValueError, IndexError):
             continue
-        private += max(resident - share, 0)
-        shared = max(shared, share)
-    return (private + shared) * page
+    resident = sum(r for r, _ in statm.values()) * page
+    if resident <= limit:
+        return resident
+    total, private, shared = 0, 0, 0
+    for pid, (rss, share) in statm.items():
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith(b"Pss:"))
+        except PermissionError:
+            private += max(rss - share, 0)
+            shared = max(shared, share)
+        except (OSError, ValueError, IndexError, StopIteration):
+            continue  # it exited meanwhile: it uses nothing now
+    return total + (private + shared) * page
 
 
-class _Output(threading.Thread):
-    """Reads the sandbox's stdout and stderr, keeping the last 16 KiB and counting every byte."""
+class _Cells(threading.Thread):
+    """Hands the cells to the runner one at a time and reads the sandbox's output (stdout and stderr).
 
-    def __init__(self, stream):
+    The runner asks for the first cell with a ready marker and ends each cell with a marker carrying the
+    one-time token handed over with it (see :mod:`autograder.runner`). This thread, on the trusted side,
+    therefore knows which cell is running (``current``), since when (``since``), and which cell produced
+    every byte of output: ``breach`` is the cell whose output crossed the output limit. It keeps the
+    last 16 KiB of output for reports.
+    """
+
+    def __init__(self, proc: subprocess.Popen, cells: list[tuple[int, str]], output_limit: int):
         super().__init__(daemon=True)
-        self.stream, self.total, self.tail = stream, 0, b""
+        self.proc, self.cells, self.output_limit = proc, cells, output_limit
+        self.position = -1  # -1: the runner is starting; len(cells): every cell has ended
+        self.current: int | None = None
+        self.since = time.monotonic()
+        self.token = b""
+        self.total, self.tail, self.pending = 0, b"", b""
+        self.breach: int | None = None
+        self.finished = False
+        self.started = False
+
+    def _send(self, data: bytes) -> None:
+        try:
+            fd = self.proc.stdin.fileno()
+            while data:
+                data = data[os.write(fd, data):]
+        except (OSError, ValueError):
+            pass  # the sandbox is gone; the watchdog reports why
+
+    def _hand_over(self) -> None:
+        self.position += 1
+        self.since = time.monotonic()
+        if self.position >= len(self.cells):
+            self.current, self.finished = None, True
+            self._send(b"done\n")
+            return
+        index, source = self.cells[self.position]
+        self.current = index
+        self.token = secrets.token_hex(16).encode()
+        payload = json.dumps([int(index), source]).encode()
+        # written by another thread, so that a big cell never blocks this reader; the runner reads the
+        # payload at once and the token only after the cell has run
+        threading.Thread(
+            target=self._send, args=(str(len(payload)).encode() + b"\n" + payload + self.token + b"\n",),
+            daemon=True,
+        ).start()
+
+    def _marker(self, text: bytes) -> bool:
+        if text == b"ready" and self.position == -1:
+            self.started = True
+            self._hand_over()
+            return True
+        parts = text.split()
+        if (
+            len(parts) == 2
+            and self.current is not None
+            and parts[0] == str(self.current).encode()
+            and secrets.compare_digest(parts[1], self.token)
+        ):
+            self._hand_over()
+            return True
+        return False
+
+    def _count(self, data: bytes) -> None:
+        if not data:
+            return
+        self.total += len(data)
+        self.tail = (self.tail + data)[-16384:]
+        if self.total > self.output_limit and self.breach is None:
+            self.breach = self.current if self.current is not None else self._last_cell()
+
+    def _last_cell(self) -> int | None:
+        return self.cells[min(max(self.position, 0), len(self.cells) - 1)][0] if self.cells else None
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.pending + chunk
+        self.pending = b""
+        mark = runner.END_MARK
+        while data:
+            at = data.find(mark)
+            if at < 0:
+                sizes = range(min(len(mark) - 1, len(data)), 0, -1)
+                keep = next((k for k in sizes if data.endswith(mark[:k])), 0)
+                self._count(data[: len(data) - keep])
+                self.pending = data[len(data) - keep:]
+                return
+            self._count(data[:at])
+            end = data.find(b"\n", at)
+            if end < 0:
+                if len(data) - at <= len(mark) + 64:
+                    self.pending = data[at:]
+                    return
+                end = at + len(mark) + 64  # too long for a marker: plain output
+            if not self._marker(data[at + len(mark): end]):
+                self._count(data[at: end + 1])
+            data = data[end + 1:]
 
     def run(self):
-        fd = self.stream.fileno()
+        fd = self.proc.stdout.fileno()
         while True:
             try:
                 chunk = os.read(fd, 65536)
@@ -374,8 +574,8 @@ class _Output(threading.Thread):
                 break
             if not chunk:
                 break
-            self.total += len(chunk)
-            self.tail = (self.tail + chunk)[-16384:]
+            self.feed(chunk)
+        self._count(self.pending)
 
 
 def run_cells(
@@ -408,10 +608,9 @@ def _run(
     for folder in [files] if isinstance(files, (str, Path)) else files or []:
         if Path(folder).is_dir():
             _copy_tree(Path(folder), base / "work", exclude_notebooks=exclude_notebooks)
-    (base / "cells.json").write_text(json.dumps([[int(i), s] for i, s in cells]))
     (base / "passwd").write_text(f"root:x:0:0::/root:/bin/sh\nstudent:x:{uid}:{uid}::/tmp:/bin/sh\n")
     (base / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
-    for path in (base / "cells.json", base / "passwd", base / "group"):
+    for path in (base / "passwd", base / "group"):
         os.chmod(path, 0o644)
     for root, dirs, names in os.walk(base / "work"):
         for name in dirs + names:
@@ -425,15 +624,15 @@ def _run(
     start = time.monotonic()
     proc = subprocess.Popen(
         bwrap_command(base, uid, limits, python),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         preexec_fn=_set_limits(limits),
         close_fds=True,
     )
-    output = _Output(proc.stdout)
-    output.start()
-    fault, running, cell_since, last_scan = None, None, start, 0.0
+    stream = _Cells(proc, [(int(i), s) for i, s in cells], limits.output)
+    stream.start()
+    fault, fault_cell, last_scan, scan_every = None, None, 0.0, 0.1
     while True:
         try:
             proc.wait(timeout=0.05)
@@ -441,48 +640,56 @@ def _run(
         except subprocess.TimeoutExpired:
             pass
         now = time.monotonic()
-        status = parse_status(read_untrusted(status_path, 8 * MiB).decode("utf-8", "replace"))
-        if status["running"] != running:
-            running, cell_since = status["running"], now
-        if output.total > limits.output:
-            fault = f"printed more than {limits.output / MiB:g} MiB of output"
+        running = stream.current
+        if stream.breach is not None:
+            fault, fault_cell = f"printed more than {limits.output / MiB:g} MiB of output", stream.breach
         elif now - start > limits.notebook_timeout:
             fault = f"the notebook ran longer than its time limit of {limits.notebook_timeout:g} s"
-        elif running is not None and now - cell_since > limits.cell_timeout:
+        elif running is not None and now - stream.since > limits.cell_timeout:
             fault = f"the cell ran longer than its time limit of {limits.cell_timeout:g} s"
-        elif now - last_scan > 0.1:
-            last_scan = now
+        elif now - last_scan > scan_every:
             pids = _sandbox_pids(uid, proc.pid)
-            if _memory(pids) > limits.memory:
+            used = _memory(pids, limits.memory)
+            last_scan = time.monotonic()
+            scan_every = max(0.1, 4 * (last_scan - now))  # the watchdog must not slow the notebook down
+            if used > limits.memory:
                 fault = f"used more than {limits.memory / GiB:g} GiB of memory"
-            elif len(pids) > limits.processes + 2:  # + bubblewrap's own processes
+            elif len(pids) > limits.processes + 3:  # + bubblewrap's own processes
                 fault = f"started more than {limits.processes} processes"
         if fault:
+            fault_cell = fault_cell if fault_cell is not None else running
             _kill(proc, uid)
             break
     proc.wait()
-    output.join(timeout=2)
+    stream.join(timeout=2)
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
     elapsed = time.monotonic() - start
+    if fault is None and stream.breach is not None:  # the last bytes arrived as the process ended
+        fault, fault_cell = f"printed more than {limits.output / MiB:g} MiB of output", stream.breach
     status = parse_status(read_untrusted(status_path, 8 * MiB).decode("utf-8", "replace"))
-    running = status["running"]
-    completed = fault is None and status["done"] and proc.returncode == 0
+    completed = fault is None and stream.finished and proc.returncode == 0
     if fault is None and not completed:
         code = proc.returncode
         how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
         if code >= 128:
             how += f" (signal {code - 128}: {_signal_name(code - 128)})"
-        fault = f"the Python process running the notebook {how}"
-        if limits.memory and "MemoryError" in status["errors"].get(running, ""):
+        fault, fault_cell = f"the Python process running the notebook {how}", stream.current
+        if not stream.started:
+            fault = f"the sandbox's Python did not start ({how})"
+        elif limits.memory and "MemoryError" in status["errors"].get(fault_cell, ""):
             fault += " after running out of memory"
     records = read_untrusted(base / "out" / RECORDS_NAME, limits.file_size + MiB).decode("utf-8", "replace")
     return RunResult(
         completed=completed,
         fault=fault,
-        fault_cell=running,
+        fault_cell=fault_cell,
         cell_errors=status["errors"],
         cell_records=status["records"],
         records_text=records,
-        output_tail=output.tail.decode("utf-8", "replace"),
+        output_tail=stream.tail.decode("utf-8", "replace"),
         elapsed=elapsed,
         returncode=proc.returncode,
     )

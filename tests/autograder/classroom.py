@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from autograder import notebooks as nbs
 from autograder.config import ROOT, Course
 from autograder.sandbox import Limits
@@ -178,6 +176,113 @@ def submissions(course: Course, port: int) -> list[Submission]:
         "            f.write(json.dumps({'check': name, 'case': case, 'status': 'ok', 'tolerance': tol, "
         "'value': 0}) + '\\n')\n"
         "def square(x):\n    return x * 3\nanswer = 0",
+    )
+    # ---- reaching the expected answers (issue 9, point 1): the grading sandbox must hold none
+    attack(
+        "rebind_check",
+        "_real_check = check\n"
+        "def check(name, answer, cases=None, *, reference=None, expected=None, **kw):\n"
+        "    if reference is not None:\n        answer = reference\n"
+        "    elif expected is not None:\n        answer = expected\n"
+        "    return _real_check(name, answer, cases, reference=reference, expected=expected, **kw)\n"
+        "def square(x):\n    return x * 2\nanswer = None",
+    )
+    attack(
+        "patch_checks_module",
+        "import sys\nimport autograder.checks as C\n_real_answer = C._answer\n"
+        "def _stolen(func, case):\n    frame = sys._getframe(1)\n"
+        "    ref, exp = frame.f_locals.get('reference'), frame.f_locals.get('expected')\n"
+        "    if ref is not None:\n        func = ref\n"
+        "    elif exp is not None:\n        func = exp\n"
+        "    return _real_answer(func, case)\n"
+        "C._answer = _stolen\nC.to_plain.__globals__['_answer'] = _stolen\n"
+        "def square(x):\n    return x * 2\nanswer = None",
+    )
+    attack(
+        "stack_walk",
+        "import sys\n"
+        "def _steal(name):\n    frame = sys._getframe(1)\n    while frame is not None:\n"
+        "        if frame.f_locals.get(name) is not None:\n            return frame.f_locals[name]\n"
+        "        frame = frame.f_back\n"
+        "def square(x):\n    ref = _steal('reference')\n    return ref(x) if ref is not None else x * 2\n"
+        "class Stolen:  # converted to plain data inside check(), where expected= is a local\n"
+        "    __module__ = 'tinygrad_ref'\n    def numpy(self):\n        import numpy as np\n"
+        "        return np.asarray(_steal('expected'))\n"
+        "answer = Stolen()",
+    )
+    attack(
+        "code_object",
+        "import autograder.checks as C\n"
+        "def _evil(name, answer, cases=None, *, reference=None, expected=None, atol=1e-6, rtol=1e-5,\n"
+        "          check_dtype=False, hint=''):\n"
+        "    import os\n"
+        "    if reference is not None:\n        answer = reference\n"
+        "    elif expected is not None:\n        answer = expected\n"
+        "    tolerance = {'atol': float(atol), 'rtol': float(rtol), 'check_dtype': bool(check_dtype)}\n"
+        "    for i, case in enumerate([_NO_CASE] if cases is None else cases):\n"
+        "        _record(os.environ.get(RECORD_ENV), name, i, *_answer(answer, case), tolerance)\n"
+        "C.check.__code__ = _evil.__code__\n"
+        "def square(x):\n    return x * 2\nanswer = None",
+    )
+    add(
+        Submission(
+            "attack_gc_walk",
+            "02-arrays",
+            {
+                "ex-normalize": NORMALIZE,
+                "ex-relu": "import gc, types\n"
+                "def relu(x):\n    for obj in gc.get_objects():\n"
+                "        if isinstance(obj, types.FunctionType) and obj.__name__ == '<lambda>' \\\n"
+                "                and 'where' in obj.__code__.co_names:\n"
+                "            return obj(x)\n"
+                "    return x",
+            },
+            {"test-normalize": 2, "test-relu": 0},
+            attack="gc_walk",
+        )
+    )
+    # ---- one submission must not stop the run (point 2)
+    attack(
+        "surrogate_error",
+        "def square(x):\n    raise ValueError('bad \\ud800 value')",
+        answer="answer = 'x\\udfff'",
+    )
+    add(
+        Submission(
+            "attack_surrogate_source",
+            "01-basics",
+            {"ex-add": ADD, "ex-square": SQUARE, "ex-answer": "answer = 6 * 7  # \ud800"},
+            {"test-add": 1, "test-square": 2, "test-answer": 0},
+            attack="lone surrogate in an answer cell's source",
+        )
+    )
+    add(
+        Submission(
+            "attack_deep_json",
+            "01-basics",
+            expected=ZERO_01,
+            raw=b'{"cells": [], "metadata": ' + b'{"a": [' * 50_000 + b"]}" * 50_000 + b"}",
+            attack="deeply nested JSON",
+        )
+    )
+    # ---- faults charged to the cell that caused them (points 3 and 4)
+    add(
+        Submission(
+            "honest_big_print",
+            "01-basics",
+            {"ex-add": ADD + "\nprint('x' * (3 * 2**20))", "ex-square": SQUARE, "ex-answer": ANSWER},
+            {"test-add": 0, "test-square": 2, "test-answer": 1},
+        )
+    )
+    attack(
+        "cell_time_forged_status",
+        "import json, time\nstart, k = time.time(), 0\nwhile time.time() - start < 12:\n"
+        "    k += 1\n    with open('/work/out/status.jsonl', 'a') as f:\n"
+        "        f.write(json.dumps({'start': 1000 + k, 'records': 0}) + '\\n')\n"
+        "    print(f'\\x1e\\x1fautograder-cell-end 6 {k:032x}')\n    time.sleep(0.2)\n"
+        "def square(x):\n    return x * x",
+        answer=ANSWER,
+        expected=ADD_AND_ANSWER,
     )
     # ---- hiding failures from the kernel
     attack(
@@ -378,7 +483,7 @@ def write(course: Course, sub: Submission) -> None:
             cell.source = sub.answers[gid]
     if sub.transform:
         nb = _transform(nb, sub.transform)
-    nbformat.write(nb, str(path))
+    path.write_text(json.dumps(nb, indent=1), encoding="ascii")  # JSON escapes carry lone surrogates
 
 
 def expected_scores(subs: list[Submission]) -> dict[tuple[str, str], dict[str, float]]:

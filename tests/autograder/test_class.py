@@ -85,9 +85,41 @@ def test_faults_are_recorded_with_their_reason(graded_class, student):
     )
 
 
+@pytest.mark.parametrize(
+    "student, cell, words",
+    [
+        ("honest_big_print", "ex-add", "output"),  # charged to the cell that printed, not a later one
+        ("attack_cell_time_forged_status", "ex-square", "time limit"),  # forged status and markers
+    ],
+)
+def test_faults_are_charged_to_the_cell_that_caused_them(graded_class, student, cell, words):
+    nb = graded_class["results"][(student, "01-basics")]["notebooks"]["01-basics"]
+    assert [f["cell"] for f in nb["faults"]] == [f"cell {_index(cell) + 1} ({cell})"], nb["faults"]
+    assert words in nb["faults"][0]["reason"]
+
+
+def _index(grade_id):
+    source = nbs.read(classroom.FIXTURE / "01-basics" / "01-basics.ipynb")
+    return next(i for i, c in enumerate(source.cells) if nbs.grade_id(c) == grade_id)
+
+
+def test_lone_surrogates_and_deep_json_end_as_that_submission_s_zero(graded_class):
+    results = graded_class["results"]
+    deep = results[("attack_deep_json", "01-basics")]["notebooks"]["01-basics"]
+    assert deep["status"] == "invalid" and "not a valid notebook" in deep["reason"]
+    error = results[("attack_surrogate_error", "01-basics")]["notebooks"]["01-basics"]["cells"]
+    assert "bad ? value" in error["test-square"]["reason"]
+    source = results[("attack_surrogate_source", "01-basics")]["notebooks"]["01-basics"]
+    assert source["answers"]["ex-answer"] == "answer = 6 * 7  # ?"
+    folder = graded_class["course"].autograded / "attack_surrogate_source" / "01-basics"
+    autograded = folder / "01-basics.ipynb"
+    assert "answer = 6 * 7  # ?" in autograded.read_text(encoding="utf-8")
+
+
 def test_forged_status_changes_nothing(graded_class):
     nb = graded_class["results"][("attack_forged_status", "01-basics")]["notebooks"]["01-basics"]
-    assert "did not run" in nb["cells"]["test-square"]["reason"]
+    assert nb["cells"]["test-square"]["score"] == 0 and "was stopped" in nb["cells"]["test-square"]["reason"]
+    assert nb["faults"][0]["cell"].endswith("(ex-square)") and "exited" in nb["faults"][0]["reason"]
 
 
 def test_serial_grading_gives_the_same_grades(graded_class, tmp_path):

@@ -62,8 +62,21 @@ def test_killed_grader_resumes_with_the_same_grades(tmp_path, released):
             break
         time.sleep(0.05)
     assert proc.poll() is None, f"finished before it could be killed: {proc.stderr.read().decode()[-2000:]}"
-    os.killpg(proc.pid, signal.SIGKILL)  # the grader, its workers and their sandboxes, mid-run
+    from autograder.sandbox import _descendants
+
+    workers = _descendants(proc.pid)  # its workers and their sandboxes
+    assert workers, "no worker was running"
+    os.kill(proc.pid, signal.SIGKILL)  # the grader alone, mid-run
     proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and [pid for pid in workers if _alive(pid)]:
+        time.sleep(0.1)
+    survivors = [pid for pid in workers if _alive(pid)]
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # clean up whatever a failure left
+    except OSError:
+        pass
+    assert not survivors, "workers or sandboxes outlived the grader killed with SIGKILL"
     done_before = len(list(course.results.glob("*/*.json")))
     assert done_before < len(subs), "everything finished before the kill"
 
@@ -80,3 +93,11 @@ def test_killed_grader_resumes_with_the_same_grades(tmp_path, released):
         assert sum(len(a.submissions) for a in gb.assignments) == len(subs)
         for r in results:
             assert gb.find_submission(r["assignment"], r["student"]).score == r["auto_score"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except (OSError, IndexError):
+        return False
