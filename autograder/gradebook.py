@@ -48,6 +48,7 @@ def open_gradebook(course: Course):
     from nbgrader.api import Gradebook
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    course.grading.mkdir(parents=True, exist_ok=True)  # the database lives there; sqlite cannot make it
     return Gradebook(course.db_url)
 
 

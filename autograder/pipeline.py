@@ -21,7 +21,7 @@ from pathlib import Path
 from .config import Course
 from .gradebook import ensure_assignment, open_gradebook, write_result
 from .grading import GradingError, current_result, expectations, grade_submission
-from .sandbox import Limits, check_available
+from .sandbox import Limits, check_available, sandbox_notes
 
 
 def select(
@@ -72,6 +72,8 @@ def grade(
     limits = limits or Limits()
     log = log or (lambda msg: print(msg, file=sys.stderr))
     check_available()
+    for note in sandbox_notes():
+        log(f"warning: {note}")
     clean_stale_jobs()
     jobs = select(course, students, assignments)
     names = sorted({a for _, a in jobs})

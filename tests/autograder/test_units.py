@@ -272,3 +272,14 @@ def test_descendants_finds_the_whole_process_tree():
     finally:
         proc.kill()
         proc.wait()
+
+def test_grade_before_anything_is_collected_reports_an_empty_class(tmp_path, released, capsys):
+    """A new grading workspace (no grading/ folder yet): grade makes the gradebook's folder, grades
+    nothing and says so, instead of sqlite's "unable to open database file"."""
+    from autograder.__main__ import main
+
+    grading = tmp_path / "fresh" / "grading"
+    args = ["--solutions", str(classroom.FIXTURE), "--release-dir", str(released), "--grading", str(grading)]
+    assert main(args + ["grade", "--workers", "1", "--no-progress"]) == 0
+    assert "0 notebook(s) graded" in capsys.readouterr().out
+    assert (grading / "gradebook.db").is_file()
