@@ -84,7 +84,8 @@ def compare_modules(ours, theirs, *arrays, call=None, torch_call=None, device="c
     for name, p in ours.named_parameters():
         g, ref_g = p.grad, theirs_params[name].grad
         np.testing.assert_allclose(np.zeros(p.shape) if g is None else g.numpy(),
-                                   np.zeros(p.shape) if ref_g is None else ref_g.numpy(), atol=atol, rtol=rtol,
+                                   np.zeros(p.shape) if ref_g is None else ref_g.numpy(), atol=atol,
+                                   rtol=rtol,
                                    err_msg=f"gradient of {name}")
     for i, (a, b) in enumerate(zip(mine, ref)):
         if b.requires_grad:

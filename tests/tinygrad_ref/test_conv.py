@@ -62,7 +62,8 @@ def test_conv2d_any_geometry(n, groups, cin, cout, size, k, stride, padding, dil
         return  # kernel larger than the padded input: an error, tested below
     x, w, b = randn(n, cin * groups, size, size), randn(cout * groups, cin, k, k), randn(cout * groups)
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw), x, w, b)
+    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
+                       x, w, b)
 
 
 def test_conv2d_errors_name_the_problem():
@@ -75,7 +76,8 @@ def test_conv2d_errors_name_the_problem():
 
 
 # --------------------------------------------------------------------------------------------- pooling
-@pytest.mark.parametrize("kernel,stride,padding", [(2, None, 0), (3, 1, 1), (3, 2, 1), ((2, 3), (1, 2), (1, 0))])
+@pytest.mark.parametrize("kernel,stride,padding",
+                         [(2, None, 0), (3, 1, 1), (3, 2, 1), ((2, 3), (1, 2), (1, 0))])
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d(compare, kernel, stride, padding, count_include_pad):
     x = randn(2, 3, 7, 6)

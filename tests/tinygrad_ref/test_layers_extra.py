@@ -131,7 +131,8 @@ def test_cross_entropy_probability_targets(compare, reduction, label_smoothing):
     compare(lambda z, q: F.cross_entropy(z, q, **kw), lambda z, q: TF.cross_entropy(z, q, **kw), z, q)
     onehot = np.eye(4)[[0, 3, 1, 1, 2]]  # one-hot probabilities give the same loss as the indices
     np.testing.assert_allclose(F.cross_entropy(tg.tensor(z), onehot, **kw).numpy(),
-                               F.cross_entropy(tg.tensor(z), np.array([0, 3, 1, 1, 2]), **kw).numpy(), rtol=1e-12)
+                               F.cross_entropy(tg.tensor(z), np.array([0, 3, 1, 1, 2]), **kw).numpy(),
+                               rtol=1e-12)
 
 
 def test_cross_entropy_gradcheck_and_errors():

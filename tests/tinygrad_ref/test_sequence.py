@@ -26,7 +26,8 @@ RECURRENT = {"RNN": (nn.RNN, torch.nn.RNN), "LSTM": (nn.LSTM, torch.nn.LSTM), "G
 
 
 @pytest.mark.parametrize("kind", list(RECURRENT))
-@pytest.mark.parametrize("batch_first,num_layers,bias", [(False, 1, True), (True, 2, True), (False, 2, False)])
+@pytest.mark.parametrize("batch_first,num_layers,bias",
+                         [(False, 1, True), (True, 2, True), (False, 2, False)])
 def test_recurrent_layers(device, kind, batch_first, num_layers, bias):
     ours_cls, torch_cls = RECURRENT[kind]
     kw = dict(num_layers=num_layers, bias=bias, batch_first=batch_first)
