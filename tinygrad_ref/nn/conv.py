@@ -30,54 +30,97 @@ def _window(i, j, geometry):
 
 
 # ------------------------------------------------------------------------------------------ convolution
-class Conv2dFn(Function):
-    r"""2-D cross-correlation, NCHW, by im2col + one (batched) matrix product.
+class _Taps:
+    r"""Where each kernel tap $(i, j)$ reads the input, for im2col (gather) and col2im (scatter-add).
 
-    im2col gathers every tap $(i, j)$ of every window into ``cols`` of shape
-    $(N, g, \tfrac{C}{g} k_h k_w, O_h O_w)$: the copy of the input that each output pixel reads. With the
-    weight as $W_{mat}$ $(g, \tfrac{O}{g}, \tfrac{C}{g} k_h k_w)$, $Y_n = W_{mat}\,\text{cols}_n + b$ for
-    every image $n$ and group, which lands directly in NCHW order (no transpose of the output).
-    Backward: $\bar b = \sum_{n,h,w} \bar Y$, $\bar W_{mat} = \sum_n \bar Y_n\,\text{cols}_n^\top$ and
-    $\overline{\text{cols}}_n = W_{mat}^\top \bar Y_n$, which col2im scatters (adds) back onto the input
-    positions each tap came from (only when the input needs a gradient: a network's first layer does not)."""
+    The padded input is stored channel-first with each image's rows flattened, ``buf``
+    $(C, N, H_p W_p + \text{tail})$. In general tap $(i, j)$ reads, for output pixel $(r, q)$, the padded
+    pixel $(i d_h + s_h r,\ j d_w + s_w q)$: a strided window. With stride 1 there is a much faster view: if
+    each output row is computed as wide as a padded row ($W_p$ instead of $O_w$ columns), output position
+    $p = r W_p + q$ reads flattened pixel $p + i d_h W_p + j d_w$, so each tap is one contiguous run per
+    image. The extra $W_p - O_w$ columns are junk, cropped from $Y$ and given zero gradient (a few percent
+    more arithmetic, but NumPy copies one long run much faster than many rows of $O_w$ pixels)."""
+
+    def __init__(self, x_shape, kernel, stride, padding, dilation):
+        (n, c, h, w), (kh, kw), (ph, pw), (dh, dw) = x_shape, kernel, padding, dilation
+        self.x_shape, self.padding, self.stride, self.dilation = x_shape, padding, stride, dilation
+        self.hp, self.wp = h + 2 * ph, w + 2 * pw
+        self.oh, self.ow = _out_size(h, kh, stride[0], ph, dh), _out_size(w, kw, stride[1], pw, dw)
+        self.flat = stride == (1, 1)
+        self.grid = (self.oh, self.wp) if self.flat else (self.oh, self.ow)  # per image, junk included
+        self.tail = (kw - 1) * dw if self.flat else 0  # how far the last tap's run overhangs an image
+
+    def buffer(self, xp, dtype):
+        n, c = self.x_shape[:2]
+        return xp.zeros((c, n, self.hp * self.wp + self.tail), dtype=dtype)
+
+    def images(self, buf):
+        """The padded images (C, N, Hp, Wp) inside ``buf``, and the index of the unpadded input in them."""
+        (n, c, h, w), (ph, pw) = self.x_shape, self.padding
+        images = buf[:, :, :self.hp * self.wp].reshape(c, n, self.hp, self.wp)
+        return images, (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + w))
+
+    def __call__(self, buf, i, j):
+        """The view of ``buf`` that tap (i, j) reads, shaped (C, N, *grid)."""
+        (n, c), (dh, dw), (sh, sw) = self.x_shape[:2], self.dilation, self.stride
+        if self.flat:
+            start = i * dh * self.wp + j * dw
+            return buf[:, :, start:start + self.oh * self.wp].reshape(c, n, *self.grid)
+        images = self.images(buf)[0]
+        return images[:, :, i * dh:i * dh + sh * self.oh:sh, j * dw:j * dw + sw * self.ow:sw]
+
+
+class Conv2dFn(Function):
+    r"""2-D cross-correlation, NCHW, by im2col + one matrix product (per group).
+
+    im2col copies, for every tap $(i, j)$ of the $k_h \times k_w$ kernel, the input pixels that tap meets
+    at every output position into ``cols`` $(C k_h k_w,\ N O_h O_w)$ (see ``_Taps``). With the weight as
+    $W_{mat}$ $(O, C k_h k_w)$: $Y = W_{mat}\,\text{cols} + b$. With $g$ groups, the rows of ``cols`` and
+    of $W_{mat}$ split into $g$ blocks and each block of outputs sees only its block of channels.
+    Backward: $\bar b = \sum_{n,h,w} \bar Y$, $\bar W_{mat} = \bar Y\,\text{cols}^\top$ and
+    $\overline{\text{cols}} = W_{mat}^\top \bar Y$, which col2im adds back onto the input positions each
+    tap read (only when the input needs a gradient: a network's first layer does not)."""
 
     @staticmethod
     def forward(ctx, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         xp = xp_of(x)
-        (n, c, h, wd), (o, cg, kh, kw), (ph, pw) = x.shape, w.shape, padding
-        oh, ow = _out_size(h, kh, stride[0], ph, dilation[0]), _out_size(wd, kw, stride[1], pw, dilation[1])
-        geometry = (stride, dilation, oh, ow)
-        xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-        cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        (n, c), (o, cg, kh, kw) = x.shape[:2], w.shape
+        taps = _Taps(x.shape, (kh, kw), stride, padding, dilation)
+        buf = taps.buffer(xp, x.dtype)
+        images, inside = taps.images(buf)
+        images[inside] = x.transpose(1, 0, 2, 3)  # channel-first, so that cols needs no transpose
+        cols = xp.empty((c, kh, kw, n, *taps.grid), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
-                cols[:, :, i, j] = xpad[_window(i, j, geometry)]
-        cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
+                cols[:, i, j] = taps(buf, i, j)
+        cols = cols.reshape(groups, cg * kh * kw, -1)
         wmat = w.reshape(groups, o // groups, cg * kh * kw)
-        y = (wmat @ cols).reshape(n, o, oh, ow)  # (n, g, O/g, OH*OW): already NCHW
+        y = (wmat @ cols).reshape(o, n, *taps.grid)[:, :, :taps.oh, :taps.ow]  # crop the junk
+        y = xp.ascontiguousarray(y.transpose(1, 0, 2, 3))
         if b is not None:
             y += b.reshape(1, o, 1, 1)
         ctx.save_for_backward(cols, wmat)
-        ctx.geometry, ctx.shapes, ctx.has_bias = geometry, (x.shape, xpad.shape, w.shape), b is not None
+        ctx.taps, ctx.w_shape, ctx.has_bias = taps, w.shape, b is not None
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        cols, wmat = ctx.saved_tensors
-        (x_shape, pad_shape, w_shape), geometry = ctx.shapes, ctx.geometry
-        (n, c, h, wd), (kh, kw), (g, og, _) = x_shape, w_shape[2:], wmat.shape
-        gy = grad.reshape(n, g, og, -1)
-        gw = (gy @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(w_shape) if ctx.needs_input_grad[1] else None
+        (cols, wmat), taps, xp = ctx.saved_tensors, ctx.taps, xp_of(grad)
+        (n, c), (kh, kw), (g, og, _) = taps.x_shape[:2], ctx.w_shape[2:], wmat.shape
+        gy = xp.zeros((g * og, n, *taps.grid), dtype=grad.dtype)  # junk positions get 0
+        gy[:, :, :taps.oh, :taps.ow] = grad.transpose(1, 0, 2, 3)
+        gy = gy.reshape(g, og, -1)
+        gw = (gy @ cols.swapaxes(-1, -2)).reshape(ctx.w_shape) if ctx.needs_input_grad[1] else None
         gb = grad.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         gx = None
         if ctx.needs_input_grad[0]:
-            gcols = (wmat.swapaxes(-1, -2) @ gy).reshape(n, c, kh, kw, geometry[2], geometry[3])
-            gpad = xp_of(grad).zeros(pad_shape, dtype=grad.dtype)
+            gcols = (wmat.swapaxes(-1, -2) @ gy).reshape(c, kh, kw, n, *taps.grid)
+            gbuf = taps.buffer(xp, grad.dtype)
             for i in range(kh):
                 for j in range(kw):
-                    gpad[_window(i, j, geometry)] += gcols[:, :, i, j]
-            ph, pw = (pad_shape[2] - h) // 2, (pad_shape[3] - wd) // 2
-            gx = gpad[:, :, ph:ph + h, pw:pw + wd]
+                    taps(gbuf, i, j)[...] += gcols[:, i, j]
+            images, inside = taps.images(gbuf)
+            gx = images[inside].transpose(1, 0, 2, 3)
         return (gx, gw, gb) if ctx.has_bias else (gx, gw)
 
 
@@ -104,9 +147,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
 # --------------------------------------------------------------------------------------------- pooling
 class MaxPool2dFn(Function):
     r"""Max over each $k_h \times k_w$ window (stride $s$, padding with $-\infty$): a running ``maximum``
-    over the $k_h k_w$ shifted views of the input, remembering which tap won (a later tap wins only if
-    strictly greater). The gradient goes to that first position holding the window's maximum (row-major
-    window order, as in torch): $\bar x_{\arg\max} \mathrel{+}= \bar y$."""
+    over the $k_h k_w$ shifted views of the input. The gradient goes to the first position (in row-major
+    window order, as in torch) that holds the window's maximum: $\bar x_{\arg\max} \mathrel{+}= \bar y$."""
 
     @staticmethod
     def forward(ctx, x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)):
@@ -116,24 +158,30 @@ class MaxPool2dFn(Function):
         geometry = (stride, (1, 1), oh, ow)
         xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
         out = xpad[_window(0, 0, geometry)].copy()
-        winner = xp.zeros(out.shape, dtype=np.uint8 if kh * kw < 256 else np.int32)
         for k in range(1, kh * kw):
-            view = xpad[_window(k // kw, k % kw, geometry)]
-            better = view > out
-            winner[better] = k
-            xp.maximum(out, view, out=out)
-        ctx.save_for_backward(winner)
-        ctx.geometry, ctx.shapes = geometry, (x.shape, xpad.shape, kernel_size)
+            xp.maximum(out, xpad[_window(k // kw, k % kw, geometry)], out=out)
+        ctx.save_for_backward(xpad, out)
+        ctx.geometry, ctx.shapes = geometry, (x.shape, kernel_size)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (winner,), geometry = ctx.saved_tensors, ctx.geometry
-        (n, c, h, w), pad_shape, (kh, kw) = ctx.shapes
-        gpad = xp_of(grad).zeros(pad_shape, dtype=grad.dtype)
+        (xpad, out), geometry = ctx.saved_tensors, ctx.geometry
+        (n, c, h, w), (kh, kw) = ctx.shapes
+        xp = xp_of(grad)
+        gpad = xp.zeros(xpad.shape, dtype=grad.dtype)
+        taken = xp.zeros(out.shape, dtype=bool)  # windows whose maximum already got the gradient
+        disjoint = all(s >= k for s, k in zip(geometry[0], (kh, kw)))  # each pixel in one window at most
         for k in range(kh * kw):
-            gpad[_window(k // kw, k % kw, geometry)] += grad * (winner == k)
-        ph, pw = (pad_shape[2] - h) // 2, (pad_shape[3] - w) // 2
+            window = _window(k // kw, k % kw, geometry)
+            first = xpad[window] == out
+            first &= ~taken
+            if disjoint:
+                xp.multiply(grad, first, out=gpad[window])
+            else:
+                gpad[window] += grad * first
+            taken |= first
+        ph, pw = (xpad.shape[2] - h) // 2, (xpad.shape[3] - w) // 2
         return gpad[:, :, ph:ph + h, pw:pw + w]
 
 
