@@ -42,7 +42,7 @@ class _Taps:
     more arithmetic, but NumPy copies one long run much faster than many rows of $O_w$ pixels)."""
 
     def __init__(self, x_shape, kernel, stride, padding, dilation):
-        (n, c, h, w), (kh, kw), (ph, pw), (dh, dw) = x_shape, kernel, padding, dilation
+        (h, w), (kh, kw), (ph, pw), (dh, dw) = x_shape[2:], kernel, padding, dilation
         self.x_shape, self.padding, self.stride, self.dilation = x_shape, padding, stride, dilation
         self.hp, self.wp = h + 2 * ph, w + 2 * pw
         self.oh, self.ow = _out_size(h, kh, stride[0], ph, dh), _out_size(w, kw, stride[1], pw, dw)
