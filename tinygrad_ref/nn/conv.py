@@ -96,12 +96,14 @@ class Conv2dFn(Function):
         cols = cols.reshape(groups, cg * kh * kw, -1)
         wmat = w.reshape(groups, o // groups, cg * kh * kw)
         y = (wmat @ cols).reshape(o, n, *taps.grid)[:, :, :taps.oh, :taps.ow]  # crop the junk
-        y = xp.ascontiguousarray(y.transpose(1, 0, 2, 3))
-        if b is not None:
-            y += b.reshape(1, o, 1, 1)
+        out = xp.empty((n, o, taps.oh, taps.ow), dtype=y.dtype)  # back to NCHW: one copy, plus the bias
+        if b is None:
+            out[...] = y.transpose(1, 0, 2, 3)
+        else:
+            xp.add(y.transpose(1, 0, 2, 3), b.reshape(1, o, 1, 1), out=out)
         ctx.save_for_backward(cols, wmat)
         ctx.taps, ctx.w_shape, ctx.has_bias = taps, w.shape, b is not None
-        return y
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -113,12 +115,12 @@ class Conv2dFn(Function):
         gw = (gy @ cols.swapaxes(-1, -2)).reshape(ctx.w_shape) if ctx.needs_input_grad[1] else None
         gb = grad.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         gx = None
-        if ctx.needs_input_grad[0]:
-            gcols = (wmat.swapaxes(-1, -2) @ gy).reshape(c, kh, kw, n, *taps.grid)
+        if ctx.needs_input_grad[0]:  # col2im one tap at a time: each tap's block of cols-bar stays small
+            w_taps = wmat.reshape(g, og, -1, kh, kw).swapaxes(1, 2)  # (g, C/g, O/g, kh, kw)
             gbuf = taps.buffer(xp, grad.dtype)
             for i in range(kh):
                 for j in range(kw):
-                    taps(gbuf, i, j)[...] += gcols[:, i, j]
+                    taps(gbuf, i, j)[...] += (w_taps[..., i, j] @ gy).reshape(c, n, *taps.grid)
             images, inside = taps.images(gbuf)
             gx = images[inside].transpose(1, 0, 2, 3)
         return (gx, gw, gb) if ctx.has_bias else (gx, gw)
@@ -174,8 +176,7 @@ class MaxPool2dFn(Function):
         disjoint = all(s >= k for s, k in zip(geometry[0], (kh, kw)))  # each pixel in one window at most
         for k in range(kh * kw):
             window = _window(k // kw, k % kw, geometry)
-            first = xpad[window] == out
-            first &= ~taken
+            first = xp.greater(xpad[window] == out, taken)  # a maximum, and the first one: m & ~taken
             if disjoint:
                 xp.multiply(grad, first, out=gpad[window])
             else:
