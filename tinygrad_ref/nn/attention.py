@@ -77,11 +77,9 @@ class MultiheadAttention(Module):
                 is_causal: bool = False):
         batched = query.ndim == 3
         if query.ndim not in (2, 3) or query.shape[-1] != self.embed_dim or key.shape != value.shape:
-            raise ValueError(f"{self!r} expects query, key and value of shape (L, N, E) (batch_first: (N, "
-                             "L, E)) or "
-                             f"(L, E) with E = {self.embed_dim}, key and value alike; got "
-                             f"{tuple(query.shape)}, "
-                             f"{tuple(key.shape)} and {tuple(value.shape)}")
+            raise ValueError(f"{self!r} expects query, key and value of shape (L, N, E) (batch_first: "
+                             f"(N, L, E)) or (L, E) with E = {self.embed_dim}, key and value alike; got "
+                             f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}")
         if not batched:  # (T, E) -> (1, T, E)
             query, key, value = (t.unsqueeze(0) for t in (query, key, value))
             key_padding_mask = None if key_padding_mask is None else key_padding_mask[None]

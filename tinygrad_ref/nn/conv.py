@@ -133,8 +133,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1] * groups:
         raise ValueError("conv2d: expected input (N, C, H, W) and weight (O, C/groups, kh, kw) with the "
-                         "same C "
-                         f"(groups={groups}), got input {tuple(x.shape)} and weight {tuple(weight.shape)}")
+                         f"same C (groups={groups}), got input {tuple(x.shape)} and weight "
+                         f"{tuple(weight.shape)}")
     if groups < 1 or weight.shape[0] % groups:
         raise ValueError(f"conv2d: groups={groups} must be a positive divisor of both the input channels "
                          f"({x.shape[1]}) and the output channels ({weight.shape[0]})")
@@ -295,6 +295,5 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tenso
     widths = tuple([(0, 0)] * (input.ndim - len(pairs)) + pairs[::-1])
     if mode == "reflect" and any(max(w) >= n for w, n in zip(widths, input.shape)):
         raise ValueError(f"pad: reflect padding must be smaller than the padded axis, got {pad} for an "
-                         "input of "
-                         f"shape {tuple(input.shape)}")
+                         f"input of shape {tuple(input.shape)}")
     return PadFn.apply(input, widths=widths, mode=mode, value=float(value))

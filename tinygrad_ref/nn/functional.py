@@ -222,9 +222,8 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean", label_smoothin
     target = _as_tensor(target, input)
     if target.data.dtype.kind == "f" and target.ndim == input.ndim:
         if tuple(target.shape) != tuple(input.shape) or input.ndim != 2:
-            raise ValueError("cross_entropy: class-probability targets must have the input's shape (N, "
-                             "C), got "
-                             f"input {tuple(input.shape)} and target {tuple(target.shape)}")
+            raise ValueError("cross_entropy: class-probability targets must have the input's shape (N, C), "
+                             f"got input {tuple(input.shape)} and target {tuple(target.shape)}")
     else:
         target = _check_class_targets("cross_entropy", input, target, ignore_index)
     if reduction not in ("mean", "sum", "none"):
@@ -338,8 +337,7 @@ def _attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
     """Scaled dot-product attention returning ``(output, weights)`` (the weights for MultiheadAttention)."""
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError("scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
-                         "value "
-                         f"(..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} and "
+                         f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} and "
                          f"{tuple(value.shape)}")
     if is_causal and attn_mask is not None:
         raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")

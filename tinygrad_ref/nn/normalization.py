@@ -69,8 +69,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         n = input.data.size // input.shape[1]
         if n < 2:
             raise ValueError("batch_norm: expected more than 1 value per channel when training, got input "
-                             "of "
-                             f"shape {tuple(input.shape)}")
+                             f"of shape {tuple(input.shape)}")
         y = NormalizeFn.apply(input, axis=axes, eps=float(eps))
         if running_mean is not None:
             with no_grad():

@@ -33,8 +33,7 @@ class _RNNBase(Module):
         super().__init__()
         if bidirectional:
             raise ValueError(f"{type(self).__name__}: bidirectional=True is not supported; run a second "
-                             "layer on "
-                             "the reversed sequence (x[::-1]) and concatenate the outputs instead")
+                             "layer on the reversed sequence (x[::-1]) and concatenate the outputs instead")
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
@@ -81,8 +80,7 @@ class _RNNBase(Module):
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             order = "(N, L, in)" if self.batch_first else "(L, N, in)"
             raise ValueError(f"{self!r} expects inputs of shape {order} or (L, in) with in = "
-                             f"{self.input_size}, "
-                             f"got {tuple(input.shape)}")
+                             f"{self.input_size}, got {tuple(input.shape)}")
         x = input.transpose(0, 1) if batched and self.batch_first else input  # time first
         steps = [x[t] for t in range(x.shape[0])]
         finals = []
@@ -102,8 +100,8 @@ class _RNNBase(Module):
 
     def extra_repr(self):
         extra = "".join([f", num_layers={self.num_layers}" if self.num_layers != 1 else "",
-                         ", "
-                         "batch_first=True" if self.batch_first else "", "" if self.bias else ", bias=False",
+                         ", batch_first=True" if self.batch_first else "",
+                         "" if self.bias else ", bias=False",
                          f", dropout={self.dropout}" if self.dropout else ""])
         return f"{self.input_size}, {self.hidden_size}{extra}"
 

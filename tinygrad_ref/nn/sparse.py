@@ -50,8 +50,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     v = weight.shape[0]
     if input.data.size and (int(input.data.min()) < 0 or int(input.data.max()) >= v):
         raise IndexError(f"embedding: token ids must lie in [0, {v - 1}] (num_embeddings = {v}), got "
-                         "values from "
-                         f"{int(input.data.min())} to {int(input.data.max())}")
+                         f"values from {int(input.data.min())} to {int(input.data.max())}")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += v
     return EmbeddingFn.apply(input, weight, padding_idx=padding_idx)
