@@ -116,11 +116,12 @@ class Conv2dFn(Function):
         gb = grad.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         gx = None
         if ctx.needs_input_grad[0]:  # col2im one tap at a time: each tap's block of cols-bar stays small
-            w_taps = wmat.reshape(g, og, -1, kh, kw).swapaxes(1, 2)  # (g, C/g, O/g, kh, kw)
+            # (kh, kw, g, C/g, O/g), contiguous: a strided operand would make NumPy skip BLAS
+            w_taps = xp.ascontiguousarray(wmat.reshape(g, og, -1, kh, kw).transpose(3, 4, 0, 2, 1))
             gbuf = taps.buffer(xp, grad.dtype)
             for i in range(kh):
                 for j in range(kw):
-                    taps(gbuf, i, j)[...] += (w_taps[..., i, j] @ gy).reshape(c, n, *taps.grid)
+                    taps(gbuf, i, j)[...] += (w_taps[i, j] @ gy).reshape(c, n, *taps.grid)
             images, inside = taps.images(gbuf)
             gx = images[inside].transpose(1, 0, 2, 3)
         return (gx, gw, gb) if ctx.has_bias else (gx, gw)
