@@ -1,8 +1,14 @@
 """Training-step time: tinygrad_ref vs PyTorch eager vs TensorFlow eager vs ``tf.function``.
 
-One step = forward, softmax cross-entropy, backward, Adam update, for two MLPs in float32:
-784-256-256-10 with batch 128 (MNIST-sized) and 64-128-10 with batch 64 (the digits MLP of the course).
-Every framework runs in its own subprocess with the same number of threads (``--threads``, default 2):
+One step = forward, softmax cross-entropy, backward, Adam update, in float32, for
+- two MLPs: 784-256-256-10 with batch 128 (MNIST-sized) and 64-128-10 with batch 64 (the digits MLP of
+  the course), in all four frameworks, with 2 threads;
+- a small CNN on 28x28 images (conv 1->8 3x3, ReLU, max-pool 2, conv 8->16 3x3, ReLU, max-pool 2,
+  linear 784->10), batch 64; an LSTM (input 32, hidden 64, 20 steps, batch 32, linear head on the last
+  state); a self-attention block (``MultiheadAttention(64, 4, batch_first=True)``, 16 tokens, batch 32,
+  mean over tokens, linear head): tinygrad_ref against PyTorch, with 1 thread (the libraries' own
+  kernels, not their threading).
+Every framework runs in its own subprocess with the row's number of threads (``--threads`` overrides it):
 ``torch.set_num_threads``, TF's intra- and inter-op thread pools, and NumPy's BLAS via threadpoolctl.
 The time is the median over ``--steps`` steps (or 10 s of steps) after ``--warmup`` steps; each pair
 runs ``--repeat`` times, interleaved, and the fastest run is kept (the machine may be shared).
@@ -15,7 +21,8 @@ temporaries, measured the same way for every framework (after a first throw-away
 and one-time initialisations are not counted). For tinygrad_ref we also report tracemalloc's peak over
 building the model and 10 steps (NumPy reports its buffers to tracemalloc; the others' allocators don't).
 
-    python benchmarks/bench_frameworks.py [--threads 2] [--steps 200] [--warmup 20] [--repeat 2]
+    python benchmarks/bench_frameworks.py [--threads N] [--steps 200] [--warmup 20] [--repeat 2]
+                                          [--configs mlp784 cnn ...] [--frameworks tinygrad_ref pytorch ...]
 """
 
 from __future__ import annotations
@@ -28,11 +35,17 @@ import subprocess
 import sys
 import time
 
-CONFIGS = {
-    "mlp784": dict(sizes=(784, 256, 256, 10), batch=128),
-    "digits": dict(sizes=(64, 128, 10), batch=64),
-}
 FRAMEWORKS = ["tinygrad_ref", "pytorch", "tf_eager", "tf_function"]
+CONFIGS = {  # sizes: the MLP's layer widths, or (input features, classes) of the other models
+    "mlp784": dict(model="mlp", sizes=(784, 256, 256, 10), batch=128, threads=2, frameworks=FRAMEWORKS),
+    "digits": dict(model="mlp", sizes=(64, 128, 10), batch=64, threads=2, frameworks=FRAMEWORKS),
+    "cnn": dict(model="cnn", sizes=((1, 28, 28), 10), batch=64, threads=1, frameworks=FRAMEWORKS[:2]),
+    "lstm": dict(model="lstm", sizes=((20, 32), 10), batch=32, threads=1, frameworks=FRAMEWORKS[:2]),
+    "attention": dict(model="attention", sizes=((16, 64), 10), batch=32, threads=1,
+                      frameworks=FRAMEWORKS[:2]),
+}
+LABELS = {"mlp784": "784-256-256-10 b128", "digits": "64-128-10 b64", "cnn": "CNN 28x28 b64",
+          "lstm": "LSTM 32-64 T20 b32", "attention": "MHA 64/4h T16 b32"}
 MAX_SECONDS = 10.0  # per worker timing loop
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -63,27 +76,58 @@ def _reset_peak_rss():
 # ------------------------------------------------------------------------------------- one framework
 
 
-def _data(sizes, batch, seed=0):
+def _data(config, seed=0):
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    sizes, batch = CONFIGS[config]["sizes"], CONFIGS[config]["batch"]
+    features = sizes[0] if isinstance(sizes[0], tuple) else (sizes[0],)
+    x = rng.standard_normal((batch, *features)).astype(np.float32)
     y = rng.integers(0, sizes[-1], size=batch).astype(np.int64)
     return x, y
 
 
-def _make_step(framework, sizes, batch):
+def _model(nn, config):
+    """The config's model from ``nn`` (``tinygrad_ref.nn`` or ``torch.nn``: the same names)."""
+    kind, sizes = CONFIGS[config]["model"], CONFIGS[config]["sizes"]
+    if kind == "mlp":
+        layers = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        return nn.Sequential(*layers[:-1])
+    if kind == "cnn":
+        return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(16 * 7 * 7, sizes[1]))
+
+    class Sequence(nn.Module):  # LSTM: the last hidden state; attention: the mean over tokens
+        def __init__(self):
+            super().__init__()
+            width = sizes[0][1]
+            if kind == "lstm":
+                self.body, width = nn.LSTM(width, 64, batch_first=True), 64
+            else:
+                self.body = nn.MultiheadAttention(width, 4, batch_first=True)
+            self.head = nn.Linear(width, sizes[1])
+
+        def forward(self, x):
+            if kind == "lstm":
+                return self.head(self.body(x)[1][0][0])
+            return self.head(self.body(x, x, x, need_weights=False)[0].mean(1))
+
+    return Sequence()
+
+
+def _make_step(framework, config):
     """Build the model and return a function that runs one training step."""
-    x, y = _data(sizes, batch)
+    x, y = _data(config)
+    sizes = CONFIGS[config]["sizes"]
     if framework == "tinygrad_ref":
         sys.path.insert(0, ROOT)
         import tinygrad_ref as tg
         from tinygrad_ref import nn, optim
 
-        layers = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(a, b), nn.ReLU()]
-        model = nn.Sequential(*layers[:-1])
+        model = _model(nn, config)
         opt = optim.Adam(model.parameters(), lr=1e-3)
         xt, yt = tg.tensor(x), tg.tensor(y)
 
@@ -98,10 +142,7 @@ def _make_step(framework, sizes, batch):
     if framework == "pytorch":
         import torch
 
-        layers = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-        model = torch.nn.Sequential(*layers[:-1])
+        model = _model(torch.nn, config)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
@@ -154,11 +195,10 @@ def worker(framework, config, threads, steps, warmup):
 
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-    sizes, batch = CONFIGS[config]["sizes"], CONFIGS[config]["batch"]
-    _make_step(framework, sizes, batch)()  # first build and call: imports, lazy initialisations
+    _make_step(framework, config)()  # first build and call: imports, lazy initialisations
     rss_before = _status_kib("VmRSS")
     _reset_peak_rss()
-    step = _make_step(framework, sizes, batch)
+    step = _make_step(framework, config)
     for _ in range(warmup):
         step()
     times, start, cpu_start = [], time.perf_counter(), time.process_time()
@@ -170,14 +210,15 @@ def worker(framework, config, threads, steps, warmup):
             break
     cpu_ms = 1e3 * (time.process_time() - cpu_start) / len(times)
     peak = _status_kib("VmHWM")
-    result = dict(framework=framework, config=config, median_ms=1e3 * statistics.median(times),
+    result = dict(framework=framework, config=config, threads=threads,
+                  median_ms=1e3 * statistics.median(times),
                   p90_ms=1e3 * sorted(times)[int(0.9 * len(times))], cpu_ms=cpu_ms, blas_threads=blas,
                   peak_rss_mb=None if None in (peak, rss_before) else max(0, peak - rss_before) / 1024)
     if framework == "tinygrad_ref":
         import tracemalloc
 
         tracemalloc.start()
-        step = _make_step(framework, sizes, batch)
+        step = _make_step(framework, config)
         for _ in range(10):
             step()
         result["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
@@ -188,13 +229,15 @@ def worker(framework, config, threads, steps, warmup):
 # ------------------------------------------------------------------------------------------- driver
 
 
-def run(threads=2, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple(CONFIGS), repeat=2):
+def run(threads=None, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple(CONFIGS), repeat=2):
     """Each (model, framework) pair ``repeat`` times, interleaved; keep the run with the lowest median
-    (other processes on the machine only ever make a run slower)."""
+    (other processes on the machine only ever make a run slower). ``threads=None``: each row's own."""
     best = {}
-    for _, config, fw in ((r, c, f) for r in range(repeat) for c in configs for f in frameworks):
+    pairs = [(c, f) for c in configs for f in frameworks if f in CONFIGS[c]["frameworks"]]
+    for _, (config, fw) in ((r, pair) for r in range(repeat) for pair in pairs):
+        n_threads = threads or CONFIGS[config]["threads"]
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--config", config,
-               "--threads", str(threads), "--steps", str(steps), "--warmup", str(warmup)]
+               "--threads", str(n_threads), "--steps", str(steps), "--warmup", str(warmup)]
         proc = subprocess.run(cmd, capture_output=True, text=True,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -207,39 +250,42 @@ def run(threads=2, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple(CO
     return list(best.values())
 
 
-def format_table(results, threads):
-    lines = [f"Training step (forward + cross-entropy + backward + Adam), float32, {threads} threads; "
-             "median over the timed steps",
-             f"{'model':<22} {'framework':<13} {'median ms':>10} {'p90 ms':>8} {'vs PyTorch':>10} "
+def format_table(results):
+    lines = ["Training step (forward + cross-entropy + backward + Adam), float32; median over the timed "
+             "steps",
+             f"{'model':<22} {'threads':>7} {'framework':<13} {'median ms':>10} {'p90 ms':>8} "
+             f"{'vs PyTorch':>10} "
              f"{'CPU ms':>8} {'peak RSS MB':>12} {'tracemalloc MB':>15}"]
     for config in CONFIGS:
         rows = [r for r in results if r["config"] == config]
         torch_ms = next((r["median_ms"] for r in rows if r["framework"] == "pytorch"), None)
-        sizes = "-".join(map(str, CONFIGS[config]["sizes"])) + f" b{CONFIGS[config]['batch']}"
         for r in rows:
             ratio = f"{r['median_ms'] / torch_ms:.2f}x" if torch_ms else "-"
             rss = f"{r['peak_rss_mb']:.1f}" if r["peak_rss_mb"] is not None else "-"
             tm = f"{r['tracemalloc_peak_mb']:.1f}" if "tracemalloc_peak_mb" in r else ""
-            lines.append(f"{sizes:<22} {r['framework']:<13} {r['median_ms']:>10.3f} {r['p90_ms']:>8.3f} "
+            lines.append(f"{LABELS[config]:<22} {r['threads']:>7} {r['framework']:<13} "
+                         f"{r['median_ms']:>10.3f} {r['p90_ms']:>8.3f} "
                          f"{ratio:>10} {r['cpu_ms']:>8.3f} {rss:>12} {tm:>15}")
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every row (default: each row's own)")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--worker", choices=FRAMEWORKS)
     parser.add_argument("--config", choices=list(CONFIGS))
     parser.add_argument("--frameworks", nargs="+", default=FRAMEWORKS, choices=FRAMEWORKS)
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--repeat", type=int, default=2, help="runs per pair; the fastest is kept")
     args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
     if args.worker:
         worker(args.worker, args.config, args.threads, args.steps, args.warmup)
         return None
-    results = run(args.threads, args.steps, args.warmup, args.frameworks, repeat=args.repeat)
-    print(format_table(results, args.threads))
+    results = run(args.threads, args.steps, args.warmup, args.frameworks, args.configs, args.repeat)
+    print(format_table(results))
     return results
 
 

@@ -87,3 +87,14 @@ def scatter_add(out, index, values):
         cupyx.scatter_add(out, index, values)
     else:
         np.add.at(out, index, values)
+
+
+def erf(array):
+    """The error function elementwise (scipy.special.erf; cupyx.scipy.special.erf on GPU): NumPy has none."""
+    if is_cuda_array(array):
+        from cupyx.scipy.special import erf as cupy_erf
+
+        return cupy_erf(array)
+    from scipy.special import erf as scipy_erf
+
+    return scipy_erf(array)

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..autograd import Function
 from ..backend import xp_of
 from ..tensor import Tensor, rng, where
+from .conv import _pair, avg_pool2d, conv2d, max_pool2d, pad  # noqa: F401  (re-exported)
+from .normalization import batch_norm, layer_norm  # noqa: F401  (re-exported)
+from .sparse import embedding  # noqa: F401  (re-exported)
 
 
 def _as_tensor(x, like: Tensor) -> Tensor:
@@ -39,6 +43,44 @@ def _same_shape_target(name, input, target) -> Tensor:
 def relu(x: Tensor) -> Tensor:
     r"""$\max(x, 0)$."""
     return x.relu()
+
+
+class GeluFn(Function):
+    r"""$z = x\,\Phi(x)$ with $\Phi(x) = \tfrac12\big(1 + \mathrm{erf}(x/\sqrt2)\big)$ the standard normal
+    CDF: $x$ weighted by the probability that a standard normal is below it.
+    Backward: $\bar x = \bar z\,\big(\Phi(x) + x\,\varphi(x)\big)$, $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
+
+    ``approximate="tanh"``: $z = \tfrac12 x\,(1 + \tanh u)$, $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$, and
+    $\bar x = \bar z\,\big(\tfrac12(1 + \tanh u) + \tfrac12 x\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,
+    (1 + 3 \cdot 0.044715\,x^2)\big)$."""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        xp = xp_of(x)
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            ctx.t = xp.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))
+            return 0.5 * x * (1 + ctx.t)
+        ctx.cdf = 0.5 * (1 + backend.erf(x / np.sqrt(2)))
+        return x * ctx.cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,), xp = ctx.saved_tensors, xp_of(grad)
+        if ctx.approximate == "tanh":
+            t = ctx.t
+            du = np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        return grad * (ctx.cdf + x * xp.exp(-0.5 * x * x) / np.sqrt(2 * np.pi))
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    r"""Gaussian error linear unit $x\,\Phi(x)$, like ``torch.nn.functional.gelu`` (Keras: ``gelu``, whose
+    ``approximate`` is a bool)."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f'gelu: approximate must be "none" or "tanh", got {approximate!r}')
+    return GeluFn.apply(x, approximate=approximate)
 
 
 class LogSoftmax(Function):
@@ -107,67 +149,89 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ------------------------------------------------------------------------------------------------ losses
-def _check_class_targets(name, logits, target):
+def _check_class_targets(name, logits, target, ignore_index=None):
     target = _as_tensor(target, logits)
     if target.data.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices (dtype int64), got dtype "
-                        f"{target.data.dtype}; convert with y.astype(np.int64) (class probabilities are "
-                        "not supported)")
+                        f"{target.data.dtype}; convert with y.astype(np.int64)"
+                        + (" (class probabilities are accepted too, with the input's shape (N, C))"
+                           if name == "cross_entropy" else ""))
     if logits.ndim != 2 or target.ndim != 1 or target.shape[0] != logits.shape[0]:
         raise ValueError(f"{name}: expected input (N, C) and target (N,), got input {tuple(logits.shape)} "
                          f"and target {tuple(target.shape)}")
-    t = target.data
+    t = target.data if ignore_index is None else target.data[target.data != ignore_index]
     if t.size and (int(t.min()) < 0 or int(t.max()) >= logits.shape[1]):
         raise IndexError(f"{name}: target values must lie in [0, {logits.shape[1] - 1}] (C = "
-                         f"{logits.shape[1]} classes), got values from {int(t.min())} to {int(t.max())}")
+                         f"{logits.shape[1]} classes) or equal ignore_index={ignore_index}, got values from "
+                         f"{int(t.min())} to {int(t.max())}")
     return target
 
 
 class CrossEntropyFn(Function):
-    r"""Softmax cross-entropy from logits $z$ $(N, C)$ and class indices $t$ $(N,)$, fused.
+    r"""Softmax cross-entropy from logits $z$ $(N, C)$ and a target distribution $q$ $(N, C)$, fused.
 
-    With $p = \mathrm{softmax}(z)$ and target distribution $q = (1-\varepsilon)\,\mathrm{onehot}(t) +
-    \varepsilon/C$ (label smoothing $\varepsilon$): $\ell_n = -\sum_c q_{nc}\log p_{nc}$ and
-    $\partial\ell_n/\partial z_n = p_n - q_n$ — the gradient never forms $1/p$, which is why frameworks fuse
-    the two. ``reduction="mean"`` divides by $N$."""
+    $\ell_n = -\sum_c q_{nc}\log p_{nc}$ with $p_n = \mathrm{softmax}(z_n)$, and
+    $\partial\ell_n/\partial z_n = p_n \sum_c q_{nc} - q_n$ ($= p_n - q_n$ when $q_n$ sums to 1): the
+    gradient never forms $1/p$, which is why frameworks fuse the two. Every target form is one $q$:
+    class indices $t$ give $q_n = \mathrm{onehot}(t_n)$; label smoothing $\varepsilon$ mixes in the uniform
+    distribution, $q \leftarrow (1-\varepsilon)\,q + \varepsilon/C$; a row whose index is ``ignore_index``
+    gets $q_n = 0$ (no loss, no gradient), and ``"mean"`` then divides by the number of rows kept instead of
+    $N$. Probability targets are $q$ itself (before smoothing) and get a gradient too:
+    $\bar q_n = -(1-\varepsilon)\,\bar\ell_n \log p_n$."""
 
     @staticmethod
-    def forward(ctx, z, t, reduction="mean", label_smoothing=0.0):
+    def forward(ctx, z, t, reduction="mean", label_smoothing=0.0, ignore_index=-100):
         xp = xp_of(z)
         n, c = z.shape
         logp = LogSoftmax.forward(ctx, z, axis=1)
-        loss = -logp[xp.arange(n), t]
+        if t.dtype.kind == "f":  # class probabilities
+            q, kept, count = t, 1, n
+        else:
+            kept = t != ignore_index
+            q = xp.zeros_like(logp)
+            q[xp.arange(n)[kept], t[kept]] = 1
+            count, kept = int(kept.sum()), kept[:, None]
         if label_smoothing:
-            loss = (1 - label_smoothing) * loss - label_smoothing / c * logp.sum(axis=1)
-        ctx.save_for_backward(logp, t)
-        ctx.reduction, ctx.eps = reduction, label_smoothing
+            q = (1 - label_smoothing) * q + label_smoothing / c * kept
+        loss = -(q * logp).sum(axis=1)
+        ctx.save_for_backward(logp, q)
+        ctx.reduction, ctx.eps, ctx.count = reduction, label_smoothing, count
         if reduction == "none":
             return loss
-        return loss.sum() / n if reduction == "mean" else loss.sum()
+        return loss.sum() / loss.dtype.type(count) if reduction == "mean" else loss.sum()
 
     @staticmethod
     def backward(ctx, grad):
-        logp, t = ctx.saved_tensors
+        logp, q = ctx.saved_tensors
         xp = xp_of(logp)
-        n, c = logp.shape
-        dz = xp.exp(logp)
-        dz[xp.arange(n), t] -= 1 - ctx.eps
-        if ctx.eps:
-            dz -= ctx.eps / c
         if ctx.reduction == "none":
-            return dz * grad[:, None], None
-        return dz * (grad / n if ctx.reduction == "mean" else grad), None
+            grad = grad[:, None]
+        elif ctx.reduction == "mean":
+            grad = grad / ctx.count
+        dz = (xp.exp(logp) * q.sum(axis=1, keepdims=True) - q) * grad
+        dq = -(1 - ctx.eps) * logp * grad if ctx.needs_input_grad[1] else None
+        return dz, dq
 
 
-def cross_entropy(input: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between logits ``input`` (N, C) and integer class ``target`` (N,), like
-    ``torch.nn.functional.cross_entropy`` (Keras: ``SparseCategoricalCrossentropy(from_logits=True)``)."""
-    target = _check_class_targets("cross_entropy", input, target)
+def cross_entropy(input: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
+                  ignore_index: int = -100) -> Tensor:
+    """Cross-entropy between logits ``input`` (N, C) and ``target``: integer class indices (N,) (rows equal
+    to ``ignore_index`` are left out) or class probabilities (N, C), like
+    ``torch.nn.functional.cross_entropy`` (Keras: ``SparseCategoricalCrossentropy(from_logits=True)``, or
+    ``CategoricalCrossentropy(from_logits=True)`` for probabilities)."""
+    target = _as_tensor(target, input)
+    if target.data.dtype.kind == "f" and target.ndim == input.ndim:
+        if tuple(target.shape) != tuple(input.shape) or input.ndim != 2:
+            raise ValueError("cross_entropy: class-probability targets must have the input's shape (N, C), "
+                             f"got input {tuple(input.shape)} and target {tuple(target.shape)}")
+    else:
+        target = _check_class_targets("cross_entropy", input, target, ignore_index)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f'cross_entropy: reduction must be "mean", "sum" or "none", got {reduction!r}')
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropyFn.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing))
+    return CrossEntropyFn.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing),
+                                ignore_index=int(ignore_index))
 
 
 def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -268,117 +332,47 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor(mask)
 
 
-# ---------------------------------------------------------------------------------- convolution, pooling
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
+# ------------------------------------------------------------------------------------------------ attention
+def _attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, training=True):
+    """Scaled dot-product attention returning ``(output, weights)`` (the weights for MultiheadAttention)."""
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError("scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
+                         f"value (..., S, Ev), got {tuple(query.shape)}, {tuple(key.shape)} and "
+                         f"{tuple(value.shape)}")
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
+    scale = 1 / np.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * scale  # (..., L, S)
+    if is_causal:  # query i may look at keys 0..i only
+        attn_mask = np.tril(np.ones(scores.shape[-2:], dtype=bool))
+    if attn_mask is not None:
+        mask = attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask
+        mask = backend.to_device(mask, scores.device)
+        scores = where(mask, scores, -np.inf) if mask.dtype == bool else scores + Tensor._make(mask, False)
+    weights = softmax(scores, axis=-1)
+    if dropout_p:
+        weights = dropout(weights, dropout_p, training)
+    return weights @ value, weights
 
 
-def _out_size(size, k, s, p):
-    return (size + 2 * p - k) // s + 1
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale=None) -> Tensor:
+    r"""$\mathrm{softmax}\big(Q K^\top / \sqrt{E} + M\big)\, V$ for query $(\dots, L, E)$, key $(\dots, S, E)$
+    and value $(\dots, S, E_v)$, like ``torch.nn.functional.scaled_dot_product_attention``.
+
+    ``attn_mask`` broadcasts to $(\dots, L, S)$: a *bool* mask says which keys each query may attend to
+    (``True`` = take part; the others get $-\infty$ before the softmax), a *float* mask is added to the
+    scores. ``is_causal=True`` lets query $i$ see keys $0..i$ only. Composed from Tensor ops, so autograd
+    derives the backward pass (notebook 13 writes it by hand)."""
+    return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]
 
 
-class Conv2dFn(Function):
-    r"""2-D cross-correlation, NCHW, by im2col + one matrix product.
-
-    im2col gathers every $k_h\times k_w$ patch into a column: ``cols`` has shape $(C k_h k_w,\, N O_h O_w)$.
-    Then $Y = W_{mat}\,\text{cols}$ with $W_{mat}$ the weight reshaped to $(O, C k_h k_w)$.
-    Backward: $\bar W_{mat} = \bar Y\,\text{cols}^\top$ and $\overline{\text{cols}} = W_{mat}^\top \bar Y$,
-    which col2im scatters (adds) back onto the input positions each patch came from."""
-
-    @staticmethod
-    def forward(ctx, x, w, stride=(1, 1), padding=(0, 0)):
-        xp = xp_of(x)
-        (n, c, h, wd), (o, _, kh, kw), (sh, sw), (ph, pw) = x.shape, w.shape, stride, padding
-        oh, ow = _out_size(h, kh, sh, ph), _out_size(wd, kw, sw, pw)
-        xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-        cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, i, j] = xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw].transpose(1, 0, 2, 3)
-        cols = cols.reshape(c * kh * kw, n * oh * ow)
-        ctx.save_for_backward(cols, w)
-        ctx.geometry = (x.shape, xpad.shape, oh, ow, stride, padding)
-        y = w.reshape(o, -1) @ cols  # (O, N*OH*OW)
-        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-
-    @staticmethod
-    def backward(ctx, grad):
-        cols, w = ctx.saved_tensors
-        xp = xp_of(w)
-        (n, c, h, wd), pad_shape, oh, ow, (sh, sw), (ph, pw) = ctx.geometry
-        o, _, kh, kw = w.shape
-        g = grad.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N*OH*OW)
-        gw = (g @ cols.T).reshape(w.shape)
-        gcols = (w.reshape(o, -1).T @ g).reshape(c, kh, kw, n, oh, ow)
-        gx = xp.zeros(pad_shape, dtype=grad.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                gx[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += gcols[:, i, j].transpose(1, 0, 2, 3)
-        return gx[:, :, ph:ph + h, pw:pw + wd], gw
-
-
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0) -> Tensor:
-    """2-D convolution (cross-correlation) of ``x`` (N, C, H, W) with ``weight`` (O, C, kh, kw)."""
-    stride, padding = _pair(stride), _pair(padding)
-    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw) with the same C, "
-                         f"got input {tuple(x.shape)} and weight {tuple(weight.shape)}")
-    if any(_out_size(x.shape[2 + d], weight.shape[2 + d], stride[d], padding[d]) < 1 for d in (0, 1)):
-        raise ValueError(f"conv2d: kernel {tuple(weight.shape[2:])} is larger than the padded input "
-                         f"{tuple(x.shape[2:])} + padding {padding}")
-    y = Conv2dFn.apply(x, weight, stride=stride, padding=padding)
-    return y if bias is None else y + bias.reshape(1, -1, 1, 1)
-
-
-class MaxPool2dFn(Function):
-    r"""Max over each $k_h \times k_w$ window (stride $s$, padding with $-\infty$): a running
-    ``maximum`` over the $k_h k_w$ shifted views of the input. The gradient goes to the first position
-    (in row-major window order, as in torch) that holds the window's maximum:
-    $\bar x_{\arg\max} \mathrel{+}= \bar y$."""
-
-    @staticmethod
-    def forward(ctx, x, kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)):
-        xp = xp_of(x)
-        (h, w), (kh, kw), (sh, sw), (ph, pw) = x.shape[2:], kernel_size, stride, padding
-        oh, ow = _out_size(h, kh, sh, ph), _out_size(w, kw, sw, pw)
-        xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
-        views = [(i, j) for i in range(kh) for j in range(kw)]
-        out = xpad[:, :, 0:sh * oh:sh, 0:sw * ow:sw].copy()
-        for i, j in views[1:]:
-            xp.maximum(out, xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw], out=out)
-        ctx.save_for_backward(xpad, out)
-        ctx.geometry = (x.shape, views, stride, padding, oh, ow)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        xpad, out = ctx.saved_tensors
-        (n, c, h, w), views, (sh, sw), (ph, pw), oh, ow = ctx.geometry
-        xp = xp_of(grad)
-        gx = xp.zeros(xpad.shape, dtype=grad.dtype)
-        taken = xp.zeros(out.shape, dtype=bool)  # windows whose maximum already got the gradient
-        for i, j in views:
-            first = (xpad[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] == out) & ~taken
-            gx[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += grad * first
-            taken |= first
-        return (gx[:, :, ph:ph + h, pw:pw + w],)
-
-
-def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """Max pooling over (N, C, H, W); ``stride`` defaults to ``kernel_size`` as in torch."""
-    kernel_size = _pair(kernel_size)
-    stride, padding = _pair(kernel_size if stride is None else stride), _pair(padding)
-    if x.ndim != 4:
-        raise ValueError(f"max_pool2d: expected input (N, C, H, W), got shape {tuple(x.shape)}")
-    if any(2 * p > k for p, k in zip(padding, kernel_size)):
-        raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel {kernel_size}")
-    return MaxPool2dFn.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
-
-
+# ------------------------------------------------------------------------------------------------ shapes
 def flatten(x: Tensor, start_dim: int = 1) -> Tensor:
     return x.flatten(start_dim)
 
 
-__all__ = ["relu", "softmax", "log_softmax", "logsumexp", "linear", "cross_entropy",
-           "nll_loss", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "dropout", "conv2d", "max_pool2d", "flatten"]
+__all__ = ["relu", "gelu", "softmax", "log_softmax", "logsumexp", "linear", "cross_entropy", "nll_loss",
+           "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "dropout", "scaled_dot_product_attention", "layer_norm", "batch_norm", "embedding", "conv2d",
+           "max_pool2d", "avg_pool2d", "pad", "flatten"]

@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, ``Conv2d``, ``BatchNorm1d``, ``Dropout``, pooling, activations, ``Flatten``.
+"""Layers: ``Linear``, ``Conv2d``, ``Dropout``, pooling, activations, ``Flatten``.
 
 Weights are created with torch's default initialisation and layout, so a torch ``state_dict`` loads
 directly (``model.load_state_dict(torch_model.state_dict())``) and the two give the same outputs.
@@ -50,18 +50,24 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    r"""2-D convolution over (N, C, H, W) inputs; weight ``(out_channels, in_channels, kh, kw)``.
+    r"""2-D convolution over (N, C, H, W) inputs; weight ``(out_channels, in_channels / groups, kh, kw)``.
 
-    Output size per spatial dimension: $\lfloor (H + 2p - k)/s \rfloor + 1$. Initialisation as torch:
-    weight ``kaiming_uniform_(a=sqrt(5))``, bias $U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$ with
-    $\text{fan\_in} = C k_h k_w$. (Keras ``Conv2D`` is NHWC by default, kernel ``(kh, kw, C, O)``.)"""
+    Output size per spatial dimension: $\lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$ (dilation $d$).
+    ``groups`` $g$ splits the channels into $g$ independent convolutions ($g$ = ``in_channels``: a
+    depthwise convolution). Initialisation as torch: weight ``kaiming_uniform_(a=sqrt(5))``, bias
+    $U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$ with $\text{fan\_in} = (C/g) k_h k_w$.
+    (Keras ``Conv2D`` is NHWC by default, kernel ``(kh, kw, C, O)``.)"""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 bias: bool = True, dtype=np.float32):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, dtype=np.float32):
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: groups={groups} must divide in_channels={in_channels} and "
+                             f"out_channels={out_channels}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride, self.padding = F._pair(kernel_size), F._pair(stride), F._pair(padding)
-        self.weight = Parameter(np.zeros((out_channels, in_channels, *self.kernel_size), dtype))
+        self.dilation = F._pair(dilation)
+        self.weight = Parameter(np.zeros((out_channels, in_channels // groups, *self.kernel_size), dtype))
         self.register_parameter("bias", Parameter(np.zeros(out_channels, dtype)) if bias else None)
         self.reset_parameters()
 
@@ -71,63 +77,13 @@ class Conv2d(Module):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"{self!r} expects inputs of shape (N, {self.in_channels}, H, W), got an input "
                              f"of shape {tuple(x.shape)}")
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
+        extra = "".join([f", dilation={self.dilation}" if self.dilation != (1, 1) else "",
+                         f", groups={self.groups}" if self.groups != 1 else ""])
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
-
-
-class BatchNorm1d(Module):
-    r"""Batch normalisation over (N, C) or (N, C, L) inputs, per channel $c$.
-
-    Training: $\hat x = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}$ with the batch mean and *biased*
-    variance, output $\gamma \hat x + \beta$, and running statistics updated as
-    $r \leftarrow (1 - m)\,r + m\,s$ with momentum $m$ (default 0.1) and the *unbiased* batch variance
-    ($\times n/(n-1)$), as torch does. Evaluation normalises with the running statistics instead.
-    (Keras ``BatchNormalization``: ``momentum=0.99`` weighs the *old* value, $r \leftarrow 0.99 r + 0.01 s$,
-    ``epsilon=1e-3``, and it updates the moving variance with the biased batch variance.)"""
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=np.float32):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
-
-    def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"{self!r} expects inputs of shape (N, {self.num_features}) or "
-                             f"(N, {self.num_features}, L), got {tuple(x.shape)}")
-        axes, shape = ((0,), (1, -1)) if x.ndim == 2 else ((0, 2), (1, -1, 1))  # reduce over all but C
-        if self.training or not self.track_running_stats:
-            n = x.data.size // self.num_features
-            if n < 2 and self.training:
-                raise ValueError(f"{self!r}: expected more than 1 value per channel when training, got input "
-                                 f"of shape {tuple(x.shape)}")
-            mean = x.mean(axis=axes, keepdims=True)
-            centered = x - mean
-            var = (centered * centered).mean(axis=axes, keepdims=True)  # biased: normalises the batch
-            if self.training and self.track_running_stats:
-                m = self.momentum
-                self.running_mean.data[...] = (1 - m) * self.running_mean.data + m * mean.data.reshape(-1)
-                unbiased = var.data.reshape(-1) * (n / (n - 1))
-                self.running_var.data[...] = (1 - m) * self.running_var.data + m * unbiased
-                self.num_batches_tracked.data[...] += 1
-            x_hat = centered / (var + self.eps).sqrt()
-        else:
-            std = (self.running_var.reshape(shape) + self.eps).sqrt()
-            x_hat = (x - self.running_mean.reshape(shape)) / std
-        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape) if self.affine else x_hat
-
-    def extra_repr(self):
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+                f"stride={self.stride}, padding={self.padding}{extra}, bias={self.bias is not None}")
 
 
 class Dropout(Module):
@@ -162,6 +118,20 @@ class MaxPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
 
 
+class AvgPool2d(Module):
+    """Mean over ``kernel_size`` windows of (N, C, H, W) inputs; ``stride`` defaults to ``kernel_size``."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad: bool = True):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.count_include_pad = count_include_pad
+
+    def forward(self, x):
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.count_include_pad)
+
+    extra_repr = MaxPool2d.extra_repr
+
+
 class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1*d2*...)."""
 
@@ -192,3 +162,18 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return x.sigmoid()
+
+
+class GELU(Module):
+    r"""$x\,\Phi(x)$ ($\Phi$ the standard normal CDF), or its tanh approximation with
+    ``approximate="tanh"``; see ``functional.gelu``."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
