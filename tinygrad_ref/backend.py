@@ -24,7 +24,7 @@ def _load_cupy():
         except Exception as e:
             raise RuntimeError(
                 f'device="cuda" needs CuPy and an NVIDIA GPU, but they are not usable here ({e}). '
-                'To fix it, on a machine with an NVIDIA GPU run `pip install cupy-cuda12x`; '
+                'To fix it, on a machine with an NVIDIA GPU run `pip install "cupy-cuda12x>=13"`; '
                 'otherwise use device="cpu".'
             ) from None
         _cupy = cupy
@@ -80,13 +80,8 @@ def to_device(array, device, dtype=None, copy=False):
 
 
 def scatter_add(out, index, values):
-    """``out[index] += values`` where repeated indices add up (np.add.at; cupyx.scatter_add on GPU)."""
-    if is_cuda_array(out):
-        import cupyx
-
-        cupyx.scatter_add(out, index, values)
-    else:
-        np.add.at(out, index, values)
+    """``out[index] += values`` where repeated indices add up: the ufunc's ``at`` (NumPy, and CuPy >= 13)."""
+    xp_of(out).add.at(out, index, values)
 
 
 def erf(array):

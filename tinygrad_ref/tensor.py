@@ -212,10 +212,14 @@ class Tensor:
     __ne__ = lambda self, other: True if other is None else ops.Compare.apply(self, other, op="ne")
 
     def __getitem__(self, index):
+        # Index tensors may live on the CPU while ``self`` is on the GPU, as PyTorch allows: they are
+        # integers or masks, never differentiated, so moving them is always safe.
         if isinstance(index, Tensor):  # an index tensor is an input of the op (see ops.Getitem)
-            return ops.Getitem.apply(self, index)
+            return ops.Getitem.apply(self, index.to(self.device))
         if isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+            index = tuple(
+                backend.to_device(i.data, self.device) if isinstance(i, Tensor) else i for i in index
+            )
         return ops.Getitem.apply(self, index=index)
 
     # ------------------------------------------------------------ methods
