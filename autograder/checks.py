@@ -218,6 +218,8 @@ def _describe(value) -> str:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, tuple):
         return f"a sequence of length {len(value)}"
+    if callable(value):
+        return describe_value(value)
     text = repr(value)
     return f"{type(value).__name__} {text[:60]}"
 

@@ -117,6 +117,7 @@ def test_positions_in_answers_are_words():
     nested = str(compare((1, (2, 3)), (1, (2, 4))))
     assert nested.startswith("the second item, its second item: expected 3, got 4")
     assert str(compare({"w": 1}, {"w": 2})).startswith("key 'w': ")
+    assert str(compare(1.0, f_poly)) == "expected the number 1.0, got the function f_poly"
 
 
 def test_exercises_are_titled_by_their_headings():
