@@ -41,12 +41,17 @@ def _solved_copy(root):
     nbformat.write(nb, str(folder / "solved.ipynb"))
 
 
+def _panel(page):
+    """The notebook in the active tab (the others stay in the page, hidden)."""
+    return page.locator(".jp-NotebookPanel").filter(visible=True)
+
+
 def _open(page, base, path):
     page.goto(f"{base}/lab/tree/{path}?token={lab.TOKEN}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=90_000)
     # the kernel is ready when the toolbar's kernel status says Idle
-    page.wait_for_selector(".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator"
-                           "[data-status='idle']", state="attached", timeout=90_000)
+    _panel(page).locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
+        state="attached", timeout=90_000)
 
 
 def _menu(page, top: str, item: str):
@@ -55,7 +60,7 @@ def _menu(page, top: str, item: str):
 
 
 def _prompts(page) -> list[str]:
-    prompts = page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt")
+    prompts = _panel(page).locator(".jp-CodeCell .jp-InputPrompt")
     return prompts.all_inner_texts()
 
 
@@ -71,7 +76,7 @@ def _wait_all_run(page, timeout=120):
 
 def _cell(page, grade_id_source_start: str):
     """The code cell whose source starts with the given text."""
-    cells = page.locator(".jp-NotebookPanel:visible .jp-CodeCell")
+    cells = _panel(page).locator(".jp-CodeCell")
     for i in range(cells.count()):
         if cells.nth(i).locator(".cm-content").inner_text().startswith(grade_id_source_start):
             return cells.nth(i)
@@ -85,7 +90,7 @@ def _replace_source(page, cell, source: str):
 
 
 def _validate_button(page):
-    return page.locator(".jp-NotebookPanel:visible .jp-Toolbar-item", has_text="Validate")
+    return _panel(page).locator(".jp-Toolbar-item", has_text="Validate")
 
 
 def _validate(page) -> str:
@@ -124,8 +129,8 @@ def test_student_lab_in_chromium(course_root, tmp_path):
         _menu(page, "Run", "Run All Cells")
         prompts = _wait_all_run(page)
         timings["run all"] = time.perf_counter() - start
-        errors = page.locator(".jp-NotebookPanel:visible "
-                              ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        stderr = "application/vnd.jupyter.stderr"
+        errors = _panel(page).locator(f".jp-OutputArea-output[data-mime-type='{stderr}']")
         texts = errors.all_inner_texts()
         reports = [t for t in texts if t.startswith("✗ ")]
         assert {t.split(":")[0] for t in reports} == {"✗ add", "✗ square"}, texts
