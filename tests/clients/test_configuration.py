@@ -178,9 +178,25 @@ def test_colab_is_not_offered_for_notebooks_with_data_files(tmp_path):
     assert not launch.colab_ready(tmp_path / "nb.ipynb")
 
 
-def test_the_colab_cell_does_nothing_outside_colab():
-    source = launch.colab_install_source(launch.repository()).replace("%pip", "raise SystemExit  # %pip")
-    exec(compile(source, "cell", "exec"), {})  # google.colab is not imported here
+def test_the_colab_cell_installs_on_colab_only():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    repo = launch.repository()
+    code = TransformerManager().transform_cell(launch.colab_install_source(repo))
+    calls = []
+
+    class FakeIPython:
+        def run_line_magic(self, name, line):
+            calls.append((name, line))
+
+    exec(compile(code, "cell", "exec"), {"get_ipython": FakeIPython})  # not on Colab: nothing
+    assert calls == []
+    sys.modules["google.colab"] = type(sys)("google.colab")
+    try:
+        exec(compile(code, "cell", "exec"), {"get_ipython": FakeIPython})
+    finally:
+        del sys.modules["google.colab"]
+    assert calls == [("pip", f'install --quiet "{repo.pip_spec()}"')]
 
 
 def test_site_pages_link_binder_colab_and_a_real_clone_url():
