@@ -90,5 +90,6 @@ def add_colab_install_cell(path: Path) -> None:
         return
     cell = nbformat.v4.new_code_cell(colab_install_source(repository()))
     cell.metadata["course_colab"] = True
+    cell.id = "course-colab-install"  # fixed, so that releasing again changes nothing
     nb.cells.insert(1 if nb.cells else 0, cell)
     nbformat.write(nb, str(path))

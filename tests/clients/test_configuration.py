@@ -167,6 +167,7 @@ def test_the_release_carries_the_colab_install_cell_where_colab_can_run_it(name)
     if launch.colab_ready(ROOT / "solutions" / name / f"{name}.ipynb"):
         assert len(cells) == 1 and nb.cells[1] is cells[0]
         assert cells[0].source == launch.colab_install_source(launch.repository())
+        assert cells[0].id == "course-colab-install"  # a fixed id: releasing again changes nothing
     else:
         assert cells == []
 
