@@ -135,9 +135,9 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     real cause of a kernel that dies or does not answer)."""
     import tempfile
 
-    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from traitlets.config import Config
 
     start = time.perf_counter()
     work = Path(workdir)
@@ -146,8 +146,11 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     nb = read(work / f"{name}.ipynb")
     sockets = tempfile.mkdtemp(prefix="site-kernel-")  # short: Unix socket paths are limited to ~100 bytes
     stderr_path = Path(sockets) / "stderr.txt"
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
-    client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": workdir}},
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(sockets, "k")
+    client = NotebookClient(nb, config=config, kernel_name="python3", timeout=timeout,
+                            resources={"metadata": {"path": workdir}},
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     error = None
     try:
