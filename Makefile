@@ -7,10 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 REQ_HASH := $(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
-SYS_STAMP := $(VENV)/.system-packages
+SYS_STAMP = $(VENV)/.system-packages-$(SYS_HASH)
 # Debian packages: bubblewrap sandboxes grading; chromium tests the site in a real browser.
 # libjs-mathjax: MathJax 2 for formgrader's grading pages, served by the instructor's lab (offline).
 SYS_PACKAGES := bubblewrap chromium chromium-driver libjs-mathjax
+# keyed on the list, so adding a package installs it in existing environments too
+SYS_HASH := $(shell echo $(SYS_PACKAGES) | sha256sum | cut -c1-8)
 JOBS ?= 2
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
@@ -57,7 +59,7 @@ $(SYS_STAMP):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
 	    || { echo "error: could not install$$missing with apt-get; install them by hand and re-run"; exit 1; }; \
 	fi
-	@mkdir -p $(VENV) && touch $(SYS_STAMP)
+	@mkdir -p $(VENV) && rm -f $(VENV)/.system-packages* && touch $(SYS_STAMP)
 
 system-deps: $(SYS_STAMP)
 

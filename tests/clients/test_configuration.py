@@ -104,7 +104,8 @@ def test_touching_requirements_does_not_reinstall(tmp_path):
                             + (tmp_path / "pyproject.toml").read_bytes()).hexdigest()[:16]
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / f".installed-{digest}").touch()
-    (tmp_path / ".venv" / ".system-packages").touch()
+    dry = subprocess.run(["make", "-n", "system-deps"], cwd=tmp_path, capture_output=True, text=True).stdout
+    (tmp_path / ".venv" / re.search(r"touch \.venv/(\.system-packages-\w+)", dry).group(1)).touch()
     os.utime(tmp_path / "requirements.txt", (2e9, 2e9))  # newer than the stamp
     dry = subprocess.run(["make", "-n", "install"], cwd=tmp_path, capture_output=True, text=True).stdout
     assert "pip install" not in dry, dry
