@@ -133,6 +133,7 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     The kernel talks over Unix sockets (ZMQ's IPC transport) in a private folder, never TCP ports, so a
     build does not depend on free ports; its stderr goes to a file whose tail is part of any error (the
     real cause of a kernel that dies or does not answer)."""
+    import atexit
     import tempfile
 
     from nbclient import NotebookClient
@@ -160,6 +161,11 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
         error = f"{type(err).__name__}: {err}"
     except Exception as err:  # the kernel died, did not start or did not answer; its stderr says why
         error = f"{type(err).__name__}: {err}\n{_kernel_stderr(stderr_path)}"
+        try:  # stop a kernel that started but never answered; nbclient leaves its exit hook behind
+            client._cleanup_kernel()
+        except Exception:  # nothing left to stop
+            pass
+        atexit.unregister(client._cleanup_kernel)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(sockets, ignore_errors=True)
