@@ -41,14 +41,20 @@ def _solved_copy(root):
     nbformat.write(nb, str(folder / "solved.ipynb"))
 
 
+CURRENT_TAB = "#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current"
+
+
 def _panel(page):
     """The notebook in the active tab (the others stay in the page, hidden)."""
-    return page.locator(".jp-NotebookPanel").filter(visible=True)
+    widget = page.locator(CURRENT_TAB).first.get_attribute("data-id")
+    return page.locator(f"[id='{widget}']")
 
 
 def _open(page, base, path):
     page.goto(f"{base}/lab/tree/{path}?token={lab.TOKEN}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=90_000)
+    name = path.rsplit("/", 1)[-1]  # the restored workspace may open other notebooks first
+    page.locator(f"{CURRENT_TAB} .lm-TabBar-tabLabel", has_text=name).wait_for(timeout=90_000)
     # the kernel is ready when the toolbar's kernel status says Idle
     _panel(page).locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
         state="attached", timeout=90_000)
