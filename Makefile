@@ -7,9 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 REQ_HASH := $(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
-SYS_STAMP := $(VENV)/.system-packages
+SYS_STAMP = $(VENV)/.system-packages-$(SYS_HASH)
 # Debian packages: bubblewrap sandboxes grading; chromium tests the site in a real browser.
-SYS_PACKAGES := bubblewrap chromium chromium-driver
+# libjs-mathjax: MathJax 2 for formgrader's grading pages, served by the instructor's lab (offline).
+SYS_PACKAGES := bubblewrap chromium chromium-driver libjs-mathjax
+# keyed on the list, so adding a package installs it in existing environments too
+SYS_HASH := $(shell echo $(SYS_PACKAGES) | sha256sum | cut -c1-8)
 # Node.js and npm (JupyterHub's proxy) from Debian, only where no npm is installed: Debian's npm conflicts
 # with the nodejs package of NodeSource that some machines have instead.
 NODE_PACKAGES := nodejs npm
@@ -20,12 +23,15 @@ JOBS ?= 2
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
+# TensorFlow's oneDNN notice, printed into every notebook that imports it (kernels inherit this).
+export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help install lab test test-fast lint release collect grade feedback export report status site site-check site-instructor bench clean system-deps
+.PHONY: help install lab lab-instructor test test-fast lint release collect grade feedback export report status site site-check site-instructor bench clean system-deps
 
 help:
 	@echo "make lab      install everything (first run only) and open JupyterLab on course/"
 	@echo "make test     install everything (first run only) and run the whole test suite"
+	@echo "make lab-instructor   JupyterLab on the repository root with formgrader (manual grading)"
 	@echo "make release  regenerate the student version course/ from solutions/"
 	@echo "make collect FROM=folder-or-zip   import student submissions into grading/submitted"
 	@echo "make grade    autograde the collected submissions in a sandbox (see docs/instructor-guide.md)"
@@ -43,7 +49,9 @@ $(PROXY_STAMP): | $(SYS_STAMP)
 	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error configurable-http-proxy@$(PROXY_VERSION)
 	touch $(PROXY_STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# No file prerequisites: the stamp's name holds the hash of their contents, so touching them changes
+# nothing and editing them names a stamp that does not exist yet.
+$(STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -63,13 +71,23 @@ $(SYS_STAMP):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
 	    || { echo "error: could not install$$missing with apt-get; install them by hand and re-run"; exit 1; }; \
 	fi
-	@mkdir -p $(VENV) && touch $(SYS_STAMP)
+	@mkdir -p $(VENV) && rm -f $(VENV)/.system-packages* && touch $(SYS_STAMP)
 
 system-deps: $(SYS_STAMP)
 
-# Started from the repository root (so nbgrader finds nbgrader_config.py) and showing course/.
+# Each lab gets its own Jupyter config folder (autograder/jupyter/): the student's shows course/ and only
+# nbgrader's Validate; the instructor's starts at the repository root (formgrader needs the course root
+# inside the server root), offers formgrader without its unsandboxed Autograde, and serves its MathJax.
+# Both start from the repository root, so nbgrader finds nbgrader_config.py.
+LAB_ARGS = --ServerApp.ip=127.0.0.1 $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=course $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder/jupyter/student$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+	  $(BIN)/jupyter lab --ServerApp.root_dir=course $(LAB_ARGS) $(LAB_OPTS)
+
+lab-instructor: install
+	@mkdir -p grading
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder/jupyter/instructor$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+	  $(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_ARGS) $(LAB_OPTS)
 
 test: install
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q

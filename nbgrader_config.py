@@ -1,5 +1,4 @@
-import os
-
 # Lets `jupyter lab`/`nbgrader` run from the repository root use the course configuration.
-_course_config = os.path.join(os.path.dirname(os.path.abspath(__file__)), "autograder", "nbgrader_config.py")
-exec(open(_course_config).read())
+# load_subconfig runs that file as a config file of its own (its __file__ is its own path), so the
+# course root it computes is this folder, not this folder's parent.
+load_subconfig("autograder/nbgrader_config.py")  # noqa: F821 (provided by traitlets)

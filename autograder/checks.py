@@ -21,6 +21,7 @@ import copy
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,11 @@ _ARRAY_KINDS = "biuf"  # bool, int, unsigned, float: the dtypes an answer array 
 
 class CheckFailed(AssertionError):
     """A check found a wrong answer; the message is the report shown to the student."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows these lines instead of a traceback (in a cell, and in the error output that
+        nbgrader's Validate dialog prints): the report alone, not the frames inside this module."""
+        return str(self).splitlines()
 
 
 # ---------------------------------------------------------------- turning answers into plain data
@@ -127,7 +133,7 @@ class Mismatch:
     message: str
 
     def __str__(self):
-        return f"{self.where}: {self.message}" if self.where else self.message
+        return f"{_where_in_words(self.where)}: {self.message}" if self.where else self.message
 
 
 def compare(expected, got, atol: float = 1e-6, rtol: float = 1e-5, check_dtype: bool = False,
@@ -215,19 +221,46 @@ def _describe(value) -> str:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, tuple):
         return f"a sequence of length {len(value)}"
+    if callable(value):
+        return describe_value(value)
     text = repr(value)
     return f"{type(value).__name__} {text[:60]}"
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _ordinal(i: int) -> str:
+    return _ORDINALS[i] if i < len(_ORDINALS) else f"item {i + 1}"
+
+
+def _where_in_words(where: str) -> str:
+    """``[1][0]`` -> ``the second item, its first item``; ``['w']`` stays a key."""
+    parts = []
+    for token in re.findall(r"\[(\d+|'[^']*'|\"[^\"]*\")\]", where):
+        parts.append(f"the {_ordinal(int(token))} item" if token.isdigit() else f"key {token}")
+    if not parts:
+        return where
+    return ", its ".join([parts[0]] + [p.removeprefix("the ") for p in parts[1:]])
+
+
+def describe_value(v) -> str:
+    """One input in words: arrays and tensors by type, shape and dtype, functions by name, small values
+    by repr."""
+    array = _tensor_to_numpy(v)
+    if array is not None:
+        return f"{type(v).__name__}{tuple(array.shape)} {array.dtype}"
+    if callable(v) and not isinstance(v, type) and hasattr(v, "__name__"):
+        name = v.__name__
+        return "a lambda" if name == "<lambda>" else f"the function {name}"
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def describe_inputs(args: tuple, kwargs: dict) -> str:
-    """A short description of a case's inputs: arrays by shape and dtype, small values by repr."""
-    def one(v):
-        array = _tensor_to_numpy(v)
-        if array is not None:
-            return f"{type(v).__name__}{tuple(array.shape)} {array.dtype}"
-        text = repr(v)
-        return text if len(text) <= 40 else text[:37] + "..."
-    parts = [one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()]
+    """A short description of a case's inputs: arrays by shape and dtype, functions by name, small
+    values by repr."""
+    parts = [describe_value(a) for a in args] + [f"{k}={describe_value(v)}" for k, v in kwargs.items()]
     return ", ".join(parts)
 
 

@@ -52,11 +52,32 @@ def _sha(*parts: bytes) -> str:
     return h.hexdigest()
 
 
+# Libraries whose version can change what a solution or a student's code returns.
+GRADE_LIBRARIES = ("numpy", "torch", "tensorflow", "tensorflow-cpu", "keras", "scipy", "scikit-learn",
+                   "mlxtend", "nbformat", "ipython")
+
+
 def grader_hash() -> str:
-    """Changes when the code that records or compares answers changes."""
-    return _sha(
-        *((_HERE / name).read_bytes() for name in ("checks.py", "runner.py", "grading.py", "notebooks.py"))
-    )[:16]
+    """Changes when anything that can change a grade changes: the grading code (every file of
+    autograder/), the framework the notebooks import (every file of tinygrad_ref/), the Python version
+    and the installed versions of the numerical libraries. (The solution notebook and its folder's data
+    are in the expectations key; the submission in the result key.)"""
+    import sys
+    from importlib import metadata
+
+    parts = []
+    for package in (_HERE, _HERE.parent / "tinygrad_ref"):
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                parts.append(str(path.relative_to(_HERE.parent)).encode() + b"\0" + path.read_bytes())
+    versions = [sys.version]
+    for name in GRADE_LIBRARIES:
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    parts.append("\n".join(versions).encode())
+    return _sha(*parts)[:16]
 
 
 def write_json_atomic(path: Path, data) -> None:

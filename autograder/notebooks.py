@@ -58,6 +58,40 @@ def public_text(nb) -> str:
     return "\n".join(chunks)
 
 
+_POINTS_SUFFIX = re.compile(r"\s*\([^()]*?\b\d+(?:\.\d+)?\s+points?\s*\)\s*$")
+
+
+def heading_title(markdown: str) -> str | None:
+    """The last heading of a markdown cell, as plain text without its "(N points)"."""
+    headings = [line for line in markdown.splitlines() if re.match(r"^#{1,6}\s", line)]
+    if not headings:
+        return None
+    text = re.sub(r"[`*_]", "", headings[-1].lstrip("#").strip())
+    return _POINTS_SUFFIX.sub("", text).strip() or None
+
+
+def cell_titles(nb) -> dict[str, str]:
+    """{grade_id: title} for every graded cell: the heading of the exercise it belongs to (the last
+    markdown heading above it); a second graded cell under the same heading gets "(part 2)", and so on.
+    Cells without a heading above them keep their grade id."""
+    titles: dict[str, str] = {}
+    heading, seen = None, {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = heading_title(cell.source)
+            if found and not nbgrader_meta(cell).get("grade"):
+                heading = found
+        gid = grade_id(cell)
+        if not gid or not nbgrader_meta(cell).get("grade"):
+            continue
+        if heading is None:
+            titles[gid] = gid
+            continue
+        seen[heading] = seen.get(heading, 0) + 1
+        titles[gid] = heading if seen[heading] == 1 else f"{heading} (part {seen[heading]})"
+    return titles
+
+
 def exercises(nb) -> dict[str, dict]:
     """Autograded exercises by name: {name: {"solution": cell, "tests": [test cells]}}.
 

@@ -75,7 +75,7 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
     rows = []
     for result in _results(course, students, assignments):
         for nb_name, nb in result["notebooks"].items():
-            order = _cell_order(course, result["assignment"], nb_name)
+            order, titles = _cell_info(course, result["assignment"], nb_name)
             for gid in sorted(nb["cells"], key=lambda g: order.get(g, 10**6)):
                 cell = nb["cells"][gid]
                 score, reason, status = cell["score"], cell["reason"], None
@@ -98,7 +98,8 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
                         "student": result["student"],
                         "assignment": result["assignment"],
                         "notebook": nb_name,
-                        "exercise": gid,
+                        "exercise": titles.get(gid, gid),
+                        "grade_id": gid,
                         "kind": cell["kind"],
                         "max_points": cell["points"],
                         "score": score,
@@ -109,12 +110,15 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
     return rows
 
 
-def _cell_order(course: Course, assignment: str, nb_name: str) -> dict[str, int]:
+def _cell_info(course: Course, assignment: str, nb_name: str) -> tuple[dict[str, int], dict[str, str]]:
+    """The position of each graded cell in the source notebook, and its exercise title."""
     path = course.solutions / assignment / f"{nb_name}.ipynb"
     try:
-        return {nbs.grade_id(c): i for i, c in enumerate(nbs.read(path).cells) if nbs.grade_id(c)}
+        nb = nbs.read(path)
     except (OSError, ValueError):
-        return {}
+        return {}, {}
+    order = {nbs.grade_id(c): i for i, c in enumerate(nb.cells) if nbs.grade_id(c)}
+    return order, nbs.cell_titles(nb)
 
 
 # ---------------------------------------------------------------- export
@@ -132,6 +136,7 @@ def export(course: Course, dest: Path | None = None) -> tuple[Path, Path]:
         "assignment",
         "notebook",
         "exercise",
+        "grade_id",
         "kind",
         "max_points",
         "score",
@@ -197,7 +202,7 @@ def _copy_exchange_files(course: Course, student: str, assignment: str) -> None:
 def _feedback_page(course, result, nb_name, nb, manual) -> str:
     e = html.escape
     student, assignment = result["student"], result["assignment"]
-    order = _cell_order(course, assignment, nb_name)
+    order, titles = _cell_info(course, assignment, nb_name)
     total, maximum, waiting = 0.0, 0.0, 0
     parts = []
     for gid in sorted(nb["cells"], key=lambda g: order.get(g, 10**6)):
@@ -207,7 +212,7 @@ def _feedback_page(course, result, nb_name, nb, manual) -> str:
         score = override[0] if override else cell["score"]
         exercise = gid.split("-", 1)[1] if "-" in gid else gid
         answer = nb["answers"].get(f"ex-{exercise}") if cell["kind"] == "auto" else nb["answers"].get(gid)
-        block = [f'<div class="cell"><h3>{e(gid)}: ']
+        block = [f'<div class="cell"><h3>{e(titles.get(gid, gid))}: ']
         if score is None:
             waiting += 1
             block.append(

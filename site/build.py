@@ -128,31 +128,66 @@ def folder_hash(folder: Path, base: str) -> str:
 
 
 def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, str | None, float]:
-    """Run one notebook top to bottom in a scratch copy of its folder. Returns (json, error, seconds)."""
+    """Run one notebook top to bottom in a scratch copy of its folder. Returns (json, error, seconds).
+
+    The kernel talks over Unix sockets (ZMQ's IPC transport) in a private folder, never TCP ports, so a
+    build does not depend on free ports; its stderr goes to a file whose tail is part of any error (the
+    real cause of a kernel that dies or does not answer)."""
+    import atexit
+    import tempfile
+
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from traitlets.config import Config
 
     start = time.perf_counter()
     work = Path(workdir)
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(folder, work, ignore=IGNORE)
     nb = read(work / f"{name}.ipynb")
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": workdir}},
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not its warning about TCP on localhost
-    )
+    sockets = tempfile.mkdtemp(prefix="site-kernel-")  # short: Unix socket paths are limited to ~100 bytes
+    stderr_path = Path(sockets) / "stderr.txt"
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(sockets, "k")
+    client = NotebookClient(nb, config=config, kernel_name="python3", timeout=timeout,
+                            resources={"metadata": {"path": workdir}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    error = None
     try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
-        return "", f"{type(err).__name__}: {err}", time.perf_counter() - start
-    except Exception as err:  # kernel could not start, bad notebook JSON, ...
-        return "", f"{type(err).__name__}: {err}", time.perf_counter() - start
+        with open(stderr_path, "wb") as stderr:
+            client.execute(stderr=stderr)
+    except (CellExecutionError, CellTimeoutError) as err:
+        error = f"{type(err).__name__}: {err}"
+    except Exception as err:  # the kernel died, did not start or did not answer; its stderr says why
+        error = f"{type(err).__name__}: {err}\n{_kernel_stderr(stderr_path)}"
+        try:  # stop a kernel that started but never answered; nbclient leaves its exit hook behind
+            client._cleanup_kernel()
+        except Exception:  # nothing left to stop
+            pass
+        atexit.unregister(client._cleanup_kernel)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+    if error:
+        return "", error, time.perf_counter() - start
     return nbformat.writes(nb), None, time.perf_counter() - start
+
+
+# Lines TensorFlow and XLA print on every start; they hide the line that says what went wrong.
+_KERNEL_NOISE = re.compile(r"absl::InitializeLog|cpu_feature_guard|oneDNN custom operations|"
+                           r"rebuild TensorFlow with|TF_ENABLE_ONEDNN_OPTS|^\s*$")
+
+
+def _kernel_stderr(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(the kernel wrote nothing to stderr)"
+    kept = [line for line in text.splitlines() if not _KERNEL_NOISE.search(line)]
+    if not kept:
+        return "(the kernel wrote nothing to stderr but TensorFlow's start-up lines)"
+    return "the kernel's stderr (last lines):\n" + "\n".join(kept[-lines:])
 
 
 def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout: int) -> dict:
@@ -177,6 +212,7 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
             os.environ.setdefault(var, env_threads)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         os.environ.setdefault("PYTHONHASHSEED", "0")
         # figures must come out as inline PNGs even when the caller set Agg (the test suite does)
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
@@ -261,12 +297,29 @@ def title_and_goals(nb, fallback: str) -> tuple[str, list[str]]:
     return title, goals
 
 
-def download_cell(name: str, instructor: bool):
+def launch_links(name: str, course: Path) -> str:
+    """Binder for every student notebook; Colab where the release added its install cell
+    (autograder/launch.py decides which notebooks can run there)."""
+    from autograder.launch import COLAB_CELL_MARK, repository
+
+    repo, path = repository(), f"course/{name}/{name}.ipynb"
+    links = [f'<a class="reference external course-launch-binder" href="{repo.binder_url(path)}">'
+             "Run it on Binder</a>"]
+    release = course / name / f"{name}.ipynb"
+    if release.is_file() and COLAB_CELL_MARK in release.read_text(encoding="utf-8"):
+        links.append(f'<a class="reference external course-launch-colab" href="{repo.colab_url(path)}">'
+                     "Open it in Colab</a>")
+    return " &middot; ".join(links)
+
+
+def download_cell(name: str, instructor: bool, course: Path | None = None):
     what = "the solution notebook (instructor copy)" if instructor else "this notebook (student version)"
+    launch = "" if instructor else (
+        f"<br/>Without installing anything: {launch_links(name, course or ROOT / 'course')}.")
     html = (
         f'<p class="course-download"><a class="reference download course-download-link" '
         f'href="../downloads/{name}.ipynb" download>Download {what}: {name}.ipynb</a> '
-        "&mdash; or open it from <code>course/</code> with <code>make lab</code>.</p>"
+        f"&mdash; or open it from <code>course/</code> with <code>make lab</code>.{launch}</p>"
     )
     return nbformat.v4.new_markdown_cell(html, metadata={"course_site": "download"})
 
@@ -283,10 +336,10 @@ def drop_widgets(nb) -> None:
             cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
 
 
-def page_notebook(nb, name: str, instructor: bool, stubs: tuple[str, str]):
+def page_notebook(nb, name: str, instructor: bool, stubs: tuple[str, str], course: Path | None = None):
     page = copy.deepcopy(nb) if instructor else strip_secrets(nb, *stubs)
     drop_widgets(page)
-    page.cells.insert(1 if page.cells else 0, download_cell(name, instructor))
+    page.cells.insert(1 if page.cells else 0, download_cell(name, instructor, course))
     for cell in page.cells:
         cell.pop("id", None)  # ids are not needed to render, and change with every nbformat write
     page.nbformat_minor = 4
@@ -347,6 +400,12 @@ def api_pages() -> dict[str, str]:
     return pages
 
 
+def _repository():
+    from autograder.launch import repository
+
+    return repository()
+
+
 def index_page(entries: list[dict], instructor: bool, guides: list[str]) -> str:
     lines = [f"# {COURSE_TITLE}", ""]
     if instructor:
@@ -365,7 +424,7 @@ def index_page(entries: list[dict], instructor: bool, guides: list[str]) -> str:
         "## How to start",
         "",
         "```bash",
-        "git clone <this repository> && cd <it>",
+        _repository().clone_command,
         "make lab        # first run installs everything (Python 3.11), then opens JupyterLab on course/",
         "```",
         "",
@@ -506,7 +565,7 @@ def build(
         nb = run["notebooks"][n]
         title, goals = title_and_goals(nb, n)
         entries.append({"name": n, "title": title, "goals": goals})
-        files[f"notebooks/{n}.ipynb"] = nbformat.writes(page_notebook(nb, n, instructor, stubs))
+        files[f"notebooks/{n}.ipynb"] = nbformat.writes(page_notebook(nb, n, instructor, stubs, course))
         files[f"_extra/downloads/{n}.ipynb"] = download_notebook(n, solutions, course, nb, instructor, stubs)
     guides, listed = guide_pages(docs)
     files.update(guides)
