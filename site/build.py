@@ -478,6 +478,7 @@ def index_page(entries: list[dict], instructor: bool, guides: list[str]) -> str:
 # docs/ pages on the site: (file stem, title, required). A missing required page gets a placeholder.
 GUIDES = (
     ("instructor-guide", "Instructor guide", True),
+    ("jupyterhub", "Teaching a class on JupyterHub", False),
     ("authoring", "Writing a course notebook", False),
     ("site", "The course website", False),
 )
