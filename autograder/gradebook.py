@@ -16,6 +16,7 @@ import nbformat
 
 from . import notebooks as nbs
 from .config import Course
+from .course import rebuild
 from .grading import clean
 
 
@@ -24,10 +25,9 @@ def ensure_assignment(course: Course, assignment: str) -> None:
     them (a release into a temporary folder, so course/ is not touched)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    wanted = {}
-    for path in course.source_notebooks(assignment):
-        nb = nbs.read(path)
-        wanted[path.stem] = {nbs.grade_id(c) for c in nb.cells if nbs.nbgrader_meta(c).get("grade")}
+    path = course.source_notebook(assignment)
+    nb = nbs.read(path)
+    wanted = {path.stem: {nbs.grade_id(c) for c in nb.cells if nbs.nbgrader_meta(c).get("grade")}}
     with Gradebook(course.db_url) as gb:
         try:
             known = {
@@ -118,7 +118,7 @@ def _write_autograded(course: Course, result: dict) -> None:
     """grading/autograded/<student>/<assignment>/<notebook>.ipynb: the rebuilt notebook with the trusted
     report as each test cell's output (what formgrader displays next to the scores)."""
     student, assignment = result["student"], result["assignment"]
-    for source in course.source_notebooks(assignment):
+    for source in [course.source_notebook(assignment)]:
         nb_result = result["notebooks"].get(source.stem)
         if nb_result is None:
             continue
@@ -129,7 +129,7 @@ def _write_autograded(course: Course, result: dict) -> None:
                 student_nb = nbs.read(path)
             except Exception:  # it was readable when graded; if not now, show the stubs
                 student_nb = None
-        rebuilt, _, _ = nbs.rebuild(nbs.read(source), student_nb)
+        rebuilt, _, _ = rebuild(nbs.read(source), student_nb)
         rebuilt = nbformat.from_dict(clean(rebuilt))  # a lone surrogate in an answer cannot be written
         for index, cell in enumerate(rebuilt.cells):
             gid = nbs.grade_id(cell)

@@ -22,7 +22,6 @@ The trusted side (this module, never the sandbox) does three things:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import tempfile
@@ -34,50 +33,15 @@ import nbformat
 from . import notebooks as nbs
 from .checks import compare, decode, parse_records
 from .config import Course
+from .course import fingerprint, folder_digest, public_source, rebuild
 from .sandbox import Limits, SandboxUnavailable, run_cells
 
 RESULT_VERSION = 2
 MAX_ATTEMPTS = 5  # runs of one notebook: the first, and one more after each stopped cell or stand-in
-_HERE = Path(__file__).resolve().parent
 
 
 class GradingError(RuntimeError):
     """A problem the instructor must fix (a broken solution notebook, a missing assignment)."""
-
-
-def _sha(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()
-
-
-# Libraries whose version can change what a solution or a student's code returns.
-GRADE_LIBRARIES = ("numpy", "torch", "tensorflow", "tensorflow-cpu", "keras", "scipy", "scikit-learn",
-                   "mlxtend", "nbformat", "ipython")
-
-
-def grader_hash() -> str:
-    """Changes when anything that can change a grade changes: the grading code (every file of
-    autograder/), the framework the notebooks import (every file of tinygrad_ref/), the Python version
-    and the installed versions of the numerical libraries. (The solution notebook and its folder's data
-    are in the expectations key; the submission in the result key.)"""
-    import sys
-    from importlib import metadata
-
-    parts = []
-    for package in (_HERE, _HERE.parent / "tinygrad_ref"):
-        for path in sorted(package.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                parts.append(str(path.relative_to(_HERE.parent)).encode() + b"\0" + path.read_bytes())
-    versions = [sys.version]
-    for name in GRADE_LIBRARIES:
-        try:
-            versions.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} absent")
-    parts.append("\n".join(versions).encode())
-    return _sha(*parts)[:16]
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -121,27 +85,17 @@ def clean(data):
 # ---------------------------------------------------------------- the solution's records
 
 
-def expectations(course: Course, assignment: str, notebook: Path, limits: Limits) -> dict:
-    """What each autograded test cell of ``notebook`` expects, from a (cached) run of the solution.
+def expectations(course: Course, assignment: str, limits: Limits) -> dict:
+    """What each autograded test cell of the assignment's notebook expects, from a (cached) run of the
+    solution.
 
     Returns {"hash", "tests": {grade_id: {"index", "points", "checks": [[check, case, status, value,
     tolerance], ...]}}, "manual": {grade_id: points}, "problems": [...]}. Raises GradingError when the
     solution notebook does not run to the end.
     """
+    notebook = course.source_notebook(assignment)
     raw = notebook.read_bytes()
-    data_files = [
-        p
-        for p in sorted(notebook.parent.rglob("*"))
-        if p.is_file()
-        and p.suffix != ".ipynb"
-        and ".ipynb_checkpoints" not in p.parts
-        and "__pycache__" not in p.parts
-    ]
-    key = _sha(
-        raw,
-        grader_hash().encode(),
-        *(str(p.relative_to(notebook.parent)).encode() + p.read_bytes() for p in data_files),
-    )[:20]
+    key = fingerprint(notebook.parent)
     cache = course.cache / assignment / f"{notebook.stem}-{key}.json"
     cached = load_json(cache)
     if cached and cached.get("hash") == key and "sandbox" in cached:
@@ -214,21 +168,13 @@ def _cell_name(nb, index) -> str:
 # ---------------------------------------------------------------- one submission
 
 
-def submission_hash(folder: Path) -> str:
-    parts = []
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink() and "/." not in "/" + str(path.relative_to(folder)):
-                parts += [str(path.relative_to(folder)).encode(), path.read_bytes()]
-    return _sha(*parts)[:20]
-
-
-def result_key(course: Course, student: str, assignment: str, limits: Limits) -> dict:
-    sources = [p.read_bytes() for p in course.source_notebooks(assignment)]
+def result_key(course: Course, student: str, assignment: str) -> dict:
+    """What a stored result was graded from: the submission's files and :func:`autograder.course.fingerprint`
+    of the assignment's folder (which covers the grading code and library versions). The limits are not
+    in it: a result stays current when only the limits change (``grade --force`` regrades)."""
     return {
-        "submission": submission_hash(course.submitted / student / assignment),
-        "source": _sha(*sources)[:20],
-        "grader": grader_hash(),
+        "submission": folder_digest(course.submitted / student / assignment)[:20],
+        "source": fingerprint(course.solutions / assignment),
         "version": RESULT_VERSION,
     }
 
@@ -237,26 +183,25 @@ def result_path(course: Course, student: str, assignment: str) -> Path:
     return course.results / student / f"{assignment}.json"
 
 
-def current_result(course: Course, student: str, assignment: str, limits: Limits) -> dict | None:
-    """The stored result when it is for exactly this submission, source notebooks and grader version
-    (changing only the limits does not regrade; use ``grade --force``)."""
+def current_result(course: Course, student: str, assignment: str) -> dict | None:
+    """The stored result when it is for exactly this submission and :func:`result_key`."""
     result = load_json(result_path(course, student, assignment))
-    if isinstance(result, dict) and result.get("key") == result_key(course, student, assignment, limits):
+    if isinstance(result, dict) and result.get("key") == result_key(course, student, assignment):
         return result
     return None
 
 
 def grade_submission(
-    course: Course, student: str, assignment: str, limits: Limits, expected: dict[str, dict]
+    course: Course, student: str, assignment: str, limits: Limits, expected: dict
 ) -> dict:
-    """Grade one student's assignment and store the result; ``expected`` maps notebook name to
+    """Grade one student's assignment and store the result; ``expected``: its notebook's
     :func:`expectations`. Never raises for anything in the submission."""
     start = time.monotonic()
-    key = result_key(course, student, assignment, limits)
+    key = result_key(course, student, assignment)
     folder = course.submitted / student / assignment
     result = {"student": student, "assignment": assignment, "key": key, "notebooks": {}}
-    for source_path in course.source_notebooks(assignment):
-        exp = expected[source_path.name]
+    for source_path in [course.source_notebook(assignment)]:
+        exp = expected
         try:
             graded = _grade_notebook(source_path, folder, limits, exp, course.release / assignment)
             json.dumps(graded)  # nothing the submission put in the result may stop it being stored
@@ -330,7 +275,7 @@ def _grade_notebook(
         )
         return _zero_all(expected, reason, "invalid")
     source_nb = nbs.read(source_path)
-    rebuilt, answers, notes = nbs.rebuild(source_nb, student_nb)
+    rebuilt, answers, notes = rebuild(source_nb, student_nb)
     answers = {
         gid: text if len(text) <= 100_000 else text[:100_000] + "\n... (cut)" for gid, text in answers.items()
     }
@@ -400,7 +345,7 @@ def _stand_in(cell, source_cell, source: str, empty: bool) -> str:
     if empty:
         return "pass"
     if nbs.is_solution(cell):
-        return nbs.answer_stub(source_cell)
+        return public_source(source_cell)
     if nbs.is_graded_test(cell):
         return nbs.skip_checks(source)
     return "pass"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import shutil
 from pathlib import Path
 
@@ -331,7 +330,7 @@ def report(course: Course, dest: Path | None = None) -> Path:
 # ---------------------------------------------------------------- status
 
 
-def status(course: Course, limits) -> list[dict]:
+def status(course: Course) -> list[dict]:
     """Per assignment: submissions collected, graded (current), out of date, not graded, fed back."""
     out = []
     students = course.students()
@@ -353,7 +352,7 @@ def status(course: Course, limits) -> list[dict]:
             if not _well_formed(result):
                 row["not_graded"] += 1
                 continue
-            if result.get("key") == result_key(course, student, assignment, limits):
+            if result.get("key") == result_key(course, student, assignment):
                 row["graded"] += 1
             else:
                 row["outdated"] += 1
@@ -375,6 +374,3 @@ def status_table(rows: list[dict]) -> str:
         )
     return "\n".join(lines)
 
-
-def dumps(data) -> str:
-    return json.dumps(data, indent=1, sort_keys=True)

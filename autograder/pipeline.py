@@ -1,9 +1,9 @@
 """`grade`: autograde chosen students and assignments with N worker processes.
 
 Workers run sandboxes and write one result file each (atomically); the main process alone writes the
-gradebook, one result at a time, as results arrive. Results that are current (same submission, source,
-grader and limits) are reused, so a run that was killed resumes where it stopped and ends with the same
-grades.
+gradebook, one result at a time, as results arrive. Results that are current (the same submission and the same
+fingerprint of the assignment, see grading.result_key; the limits are not part of it) are reused, so a run
+that was killed resumes where it stopped and ends with the same grades; `grade --force` regrades.
 """
 
 from __future__ import annotations
@@ -27,14 +27,10 @@ from .sandbox import Limits, check_available, sandbox_notes
 def select(
     course: Course, students: list[str] | None, assignments: list[str] | None
 ) -> list[tuple[str, str]]:
-    """The (student, assignment) pairs to grade; GradingError names what is unknown and what to do."""
-    known = course.assignments()
-    names = assignments or known
-    unknown = [a for a in names if a not in known]
-    if unknown:
-        raise GradingError(
-            f"no assignment {', '.join(unknown)} in {course.solutions} (known: {', '.join(known)})"
-        )
+    """The (student, assignment) pairs to grade; UnknownAssignment or GradingError names what is unknown
+    and what to do."""
+    names = assignments or course.assignments()
+    course.require(names)
     everyone = course.students()
     chosen = students or everyone
     missing = [s for s in chosen if s not in everyone]
@@ -57,6 +53,10 @@ def clean_stale_jobs() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def grade(
     course: Course,
     students: list[str] | None = None,
@@ -64,13 +64,11 @@ def grade(
     workers: int = 2,
     limits: Limits | None = None,
     progress: bool = True,
-    log=None,
     force: bool = False,
 ) -> dict:
-    """Grade, write the gradebook, and return a summary: {"graded", "reused", "results": [...],
-    "problems": [...]}."""
+    """Grade, write the gradebook, log warnings and errors to stderr, and return a summary: {"graded",
+    "reused", "results": [...], "problems": [...], "failures": [...], "seconds"}."""
     limits = limits or Limits()
-    log = log or (lambda msg: print(msg, file=sys.stderr))
     check_available()
     for note in sandbox_notes():
         log(f"warning: {note}")
@@ -80,17 +78,15 @@ def grade(
     expected, problems = {}, []
     for assignment in names:
         ensure_assignment(course, assignment)
-        expected[assignment] = {}
-        for path in course.source_notebooks(assignment):
-            exp = expectations(course, assignment, path, limits)
-            expected[assignment][path.name] = exp
-            problems += [f"{path}: {p}" for p in exp["problems"]]
+        expected[assignment] = expectations(course, assignment, limits)
+        path = course.source_notebook(assignment)
+        problems += [f"{path}: {p}" for p in expected[assignment]["problems"]]
     for problem in problems:
         log(f"warning: {problem}")
 
     results, todo = [], []
     for student, assignment in jobs:
-        done = None if force else current_result(course, student, assignment, limits)
+        done = None if force else current_result(course, student, assignment)
         if done is None:
             todo.append((student, assignment))
         else:
