@@ -21,6 +21,7 @@ from pathlib import Path
 from .config import Course
 from .gradebook import ensure_assignment, open_gradebook, write_result
 from .grading import GradingError, current_result, expectations, grade_submission
+from .results import Result
 from .sandbox import Limits, check_available, sandbox_notes
 
 
@@ -67,7 +68,7 @@ def grade(
     force: bool = False,
 ) -> dict:
     """Grade, write the gradebook, log warnings and errors to stderr, and return a summary: {"graded",
-    "reused", "results": [...], "problems": [...], "failures": [...], "seconds"}."""
+    "reused", "results": [Result, ...], "problems": [...], "failures": [...], "seconds"}."""
     limits = limits or Limits()
     check_available()
     for note in sandbox_notes():
@@ -132,7 +133,7 @@ def grade(
         bar.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    results.sort(key=lambda r: (r["student"], r["assignment"]))
+    results.sort(key=lambda r: (r.student, r.assignment))
     for failure in failures:
         log(f"error: {failure}")
     return {
@@ -157,14 +158,14 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _store(course: Course, result: dict, gb, failures: list[str]) -> None:
-    """Write one result into the gradebook and graded notebook; a failure is that submission's alone."""
+def _store(course: Course, result: Result, gb, failures: list[str]) -> None:
+    """Write one result into the gradebook; a failure is that submission's alone."""
     try:
         write_result(course, result, gb)
     except Exception as exc:  # e.g. the submission's files changed since grading; the others go on
         gb.db.rollback()
         failures.append(
-            f"{result.get('student')}/{result.get('assignment')}: graded, but storing the result in the "
+            f"{result.student}/{result.assignment}: graded, but storing the result in the "
             f"gradebook failed ({type(exc).__name__}: {str(exc)[:200]}); run `python -m autograder grade` "
             "again to retry it"
         )
@@ -188,22 +189,17 @@ def _progress(total: int, enabled: bool):
 
 def summary_table(summary: dict) -> str:
     """Per assignment: submissions graded, mean score, zeros and stopped cells."""
-    by_assignment: dict[str, list[dict]] = {}
+    by_assignment: dict[str, list[Result]] = {}
     for result in summary["results"]:
-        by_assignment.setdefault(result["assignment"], []).append(result)
+        by_assignment.setdefault(result.assignment, []).append(result)
     lines = [
         f"{'assignment':<24} {'graded':>6} {'mean auto score':>16} {'full marks':>10} {'zero':>5} "
         f"{'stopped cells':>13}"
     ]
     for assignment, results in sorted(by_assignment.items()):
-        auto_max = sum(
-            c["points"]
-            for nb in results[0]["notebooks"].values()
-            for c in nb["cells"].values()
-            if c["kind"] == "auto"
-        )
-        scores = [r["auto_score"] for r in results]
-        faults = sum(len(nb["faults"]) for r in results for nb in r["notebooks"].values())
+        auto_max = sum(c.points for c in results[0].cells() if c.kind == "auto")
+        scores = [r.auto_score for r in results]
+        faults = sum(len(nb.faults) for r in results for nb in r.notebooks.values())
         lines.append(
             f"{assignment:<24} {len(results):>6} {sum(scores) / len(scores):>10.2f} / {auto_max:<4g}"
             f"{sum(s == auto_max for s in scores):>10} {sum(s == 0 for s in scores):>5} {faults:>13}"

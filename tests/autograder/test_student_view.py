@@ -137,17 +137,21 @@ def test_feedback_export_and_report_use_titles(tmp_path):
     import csv
 
     from autograder.config import Course
-    from autograder.grading import write_json_atomic
     from autograder.outputs import export, feedback, report
+    from autograder.results import write_json_atomic
 
     course = Course(solutions=classroom.FIXTURE, release=tmp_path / "course", grading=tmp_path / "grading")
 
-    def cell(kind, points, score, index):
-        return {"kind": kind, "points": points, "score": score, "passed": score == points,
-                "reports": [], "reason": "" if score else "wrong", "index": index}
+    titles = nbs.cell_titles(nbs.read(classroom.FIXTURE / "01-basics" / "01-basics.ipynb"))
 
-    cells = {"test-add": cell("auto", 1, 1.0, 4), "test-square": cell("auto", 2, 0.0, 7),
-             "test-answer": cell("auto", 1, 1.0, 10), "written-why": cell("manual", 1, None, None)}
+    def cell(gid, kind, points, score, index):  # a result carries each cell's title (from expectations)
+        return {"kind": kind, "points": points, "score": score, "passed": score == points,
+                "reports": [], "reason": "" if score else "wrong", "index": index, "title": titles[gid]}
+
+    cells = {"test-add": cell("test-add", "auto", 1, 1.0, 4),
+             "test-square": cell("test-square", "auto", 2, 0.0, 7),
+             "test-answer": cell("test-answer", "auto", 1, 1.0, 10),
+             "written-why": cell("written-why", "manual", 1, None, 12)}
     notebook = {"status": "graded", "reason": "", "cells": cells, "answers": {}, "faults": [], "notes": []}
     write_json_atomic(course.results / "alice" / "01-basics.json",
                       {"student": "alice", "assignment": "01-basics", "notebooks": {"01-basics": notebook}})
