@@ -43,8 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--to", type=Path, help="folder for grades.csv and totals.csv (default grading/export)")
     rep = commands.add_parser("report", help="plots and an HTML page for the instructor")
     rep.add_argument("--to", type=Path, help="folder (default grading/report)")
-    sta = commands.add_parser("status", help="what has been collected, graded and fed back")
-    _limit_args(sta)
+    commands.add_parser("status", help="what has been collected, graded and fed back")
     return parser
 
 
@@ -90,13 +89,14 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     course = _course(args)
     from .collect import CollectError
+    from .course import UnknownAssignment
     from .grading import GradingError
     from .release import ReleaseError
     from .sandbox import SandboxUnavailable
 
     try:
         return _run(args, course)
-    except (ReleaseError, GradingError, CollectError, SandboxUnavailable) as exc:
+    except (ReleaseError, GradingError, CollectError, SandboxUnavailable, UnknownAssignment) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -149,7 +149,7 @@ def _run(args, course) -> int:
     elif args.command == "status":
         from .outputs import status, status_table
 
-        print(status_table(status(course, _limits(args))))
+        print(status_table(status(course)))
     return 0
 
 

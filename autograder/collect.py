@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Course
+from .course import notebook_path
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 MAX_FILE = 50 * 2**20
@@ -56,9 +57,7 @@ def collect(course: Course, source: Path, assignments: list[str] | None = None) 
         )
     known = course.assignments()
     wanted = assignments or known
-    bad = [a for a in wanted if a not in known]
-    if bad:
-        raise CollectError(f"unknown assignment {', '.join(bad)} (known: {', '.join(known)})")
+    course.require(wanted)
     with tempfile.TemporaryDirectory(prefix="autograder-collect-") as tmp:
         if source.is_file():
             if not zipfile.is_zipfile(source):
@@ -131,7 +130,7 @@ def _scan(root: Path, known, wanted, staged) -> list[Entry]:
             student, assignment, inner_path = rel.parts[0], rel.parts[1], Path(*rel.parts[2:])
         elif len(rel.parts) == 1 and path.suffix == ".ipynb":
             student, assignment = _flat_name(path.name, known)
-            inner_path = Path(f"{assignment}.ipynb") if assignment else None
+            inner_path = notebook_path(Path("."), assignment).relative_to(assignment) if assignment else None
             if assignment is None:
                 entries.append(
                     Entry(
@@ -281,7 +280,7 @@ def _store_one(course: Course, student: str, assignment: str, files: dict[str, P
                         "it will score 0 unless the student resubmits a notebook saved by Jupyter",
                     )
                 )
-    expected = {p.name for p in course.source_notebooks(assignment)}
+    expected = {course.source_notebook(assignment).name}
     for name in sorted(expected - set(notebooks)):
         entries.append(
             Entry(
