@@ -1,58 +1,29 @@
 """The cache of executed notebooks: ``<out>/cache/NN-name-<key>.ipynb``.
 
-A notebook's key hashes its assignment folder and what an executed notebook depends on besides it (the
-library), so a rebuild re-executes only the notebooks whose folder or library changed."""
+A notebook's key is the course's fingerprint of its assignment folder (``autograder.course.fingerprint``:
+the folder's files, autograder/ and tinygrad_ref/, Python's and the numerical libraries' versions), the
+key the grader gives a solution's run; a rebuild re-executes only the notebooks whose key changed."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 
-from . import ROOT
+from autograder.course import fingerprint
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # how an executed notebook is stored; a new version sets every notebook running again
 KEEP_VERSIONS = 3  # executed versions of each notebook kept in the cache
 
 
-def lib_files() -> list[Path]:
-    """What an executed notebook depends on besides its folder: all of tinygrad_ref, and the modules of
-    autograder that ``import autograder`` loads (the check helpers; not the grading pipeline)."""
-    code = (
-        "import sys, autograder\n"
-        "print('\\n'.join(m.__file__ for n, m in list(sys.modules.items())"
-        " if n.split('.')[0] == 'autograder' and getattr(m, '__file__', None)))"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    loaded = [Path(line) for line in proc.stdout.split()] if proc.returncode == 0 else []
-    if not loaded:  # cannot tell: depend on all of it
-        loaded = list((ROOT / "autograder").rglob("*.py"))
-    return sorted(set((ROOT / "tinygrad_ref").rglob("*.py")) | {p.resolve() for p in loaded})
-
-
-def lib_hash() -> str:
-    pinned = os.environ.get("COURSE_SITE_LIB_HASH")  # tests pin it: others may edit tinygrad_ref meanwhile
-    if pinned:
-        return hashlib.sha256((CACHE_VERSION + pinned).encode()).hexdigest()
-    h = hashlib.sha256(CACHE_VERSION.encode())
-    for f in lib_files():
-        h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def folder_hash(folder: Path, base: str) -> str:
-    h = hashlib.sha256(base.encode())
-    for f in sorted(folder.rglob("*")):
-        rel = f.relative_to(folder)
-        if f.is_file() and not any(part in (".ipynb_checkpoints", "__pycache__") for part in rel.parts):
-            h.update(str(rel).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:20]
+def notebook_key(folder: Path) -> str:
+    """The cache key of the notebook in ``folder``. ``COURSE_SITE_LIB_HASH`` stands for the code part of
+    the fingerprint when set: the tests pin it, as others may edit tinygrad_ref while they run."""
+    pinned = os.environ.get("COURSE_SITE_LIB_HASH")
+    inputs = [CACHE_VERSION, fingerprint(folder, code=not pinned), pinned or ""]
+    return hashlib.sha256("\n".join(inputs).encode()).hexdigest()[:20]
 
 
 class Cache:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.course import notebook_path
 from autograder.notebooks import read
 
 from . import BuildError, log
-from .cache import Cache, folder_hash, lib_hash
+from .cache import Cache, notebook_key
 
 IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", ".pytest_cache")
 
@@ -36,7 +37,7 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     work = Path(workdir)
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(folder, work, ignore=IGNORE)
-    nb = read(work / f"{name}.ipynb")
+    nb = read(notebook_path(work.parent, name))
     sockets = tempfile.mkdtemp(prefix="site-kernel-")  # short: Unix socket paths are limited to ~100 bytes
     config = Config()
     config.KernelManager.transport = "ipc"
@@ -79,8 +80,7 @@ def _kernel_environment(workers: int) -> None:
 def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout: int) -> dict:
     """Executed notebooks by name (from the cache where the folder and the libraries are unchanged)."""
     cache = Cache(out / "cache")
-    base = lib_hash()
-    keys = {n: folder_hash(solutions / n, base) for n in names}
+    keys = {n: notebook_key(solutions / n) for n in names}
     result, executed, cached, failures = {}, [], [], []
     todo = []
     for n in names:
@@ -116,7 +116,7 @@ def execute_all(solutions: Path, names: list[str], out: Path, jobs: int, timeout
     if failures:
         lines = [f"error: {len(failures)} notebook(s) failed to execute: {', '.join(n for n, _ in failures)}"]
         for n, error in failures:
-            lines.append(f"\n===== {n} ({solutions / n / (n + '.ipynb')}) =====\n{_tail(error)}")
+            lines.append(f"\n===== {n} ({notebook_path(solutions, n)}) =====\n{_tail(error)}")
         raise BuildError("\n".join(lines))
     return {"notebooks": result, "executed": executed, "cached": cached, "seconds": seconds}
 

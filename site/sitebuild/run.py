@@ -9,16 +9,14 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.course import COURSE, SOLUTIONS, assignments
+
 from . import DEFAULT_OUT, ROOT, BuildError, gradients, log
 from .execute import execute_all
-from .notebook_pages import download_notebook, page_notebook, stubs
+from .notebook_pages import download_notebook, page_notebook
 from .pages import COURSE_TITLE, api_pages, guide_pages, index_page, title_and_goals
 from .sphinx_run import run_sphinx
 from .tree import sync_tree
-
-
-def assignments(solutions: Path) -> list[str]:
-    return sorted(p.name for p in solutions.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
 
 
 def _cpu_seconds() -> float:
@@ -47,17 +45,15 @@ def _check_leaks(html: Path, solutions: Path) -> None:
 
 def page_sources(names, executed, solutions: Path, course: Path, docs: Path, instructor: bool):
     """Every page source by path relative to the source folder, and the syllabus entries."""
-    release_stubs = stubs()
     files: dict[str, bytes | str] = {}
     entries = []
     for n in names:
         nb = executed[n]
         title, goals = title_and_goals(nb, n)
         entries.append({"name": n, "title": title, "goals": goals})
-        page = page_notebook(nb, n, instructor, release_stubs, course)
+        page = page_notebook(nb, n, instructor, course)
         files[f"notebooks/{n}.ipynb"] = nbformat.writes(page)
-        download = download_notebook(n, solutions, course, nb, instructor, release_stubs)
-        files[f"_extra/downloads/{n}.ipynb"] = download
+        files[f"_extra/downloads/{n}.ipynb"] = download_notebook(n, solutions, course, nb, instructor)
     guides, listed = guide_pages(docs)
     files.update(guides)
     files.update(api_pages())
@@ -74,8 +70,8 @@ def page_sources(names, executed, solutions: Path, course: Path, docs: Path, ins
 
 
 def build(
-    solutions: Path = ROOT / "solutions",
-    course: Path = ROOT / "course",
+    solutions: Path = SOLUTIONS,
+    course: Path = COURSE,
     out: Path = DEFAULT_OUT,
     docs: Path = ROOT / "docs",
     instructor: bool = False,
@@ -88,7 +84,7 @@ def build(
     src = out / ("src-instructor" if instructor else "src")
     html = out / ("instructor" if instructor else "html")
     doctrees = out / ("doctrees-instructor" if instructor else "doctrees")
-    names = assignments(solutions) if solutions.is_dir() else []
+    names = assignments(solutions)
     log(f"site ({mode}): {len(names)} notebook(s) from {solutions}")
 
     run = execute_all(solutions, names, out, jobs, timeout)
