@@ -6,7 +6,7 @@
     y.backward()
     x.grad            # tensor([2., 4., 6.])
 
-Read in this order: autograd.py (Function and the backward engine), ops.py (every op), tensor.py.
+Read in this order: autograd.py (Function and the backward engine), ops/ (every op), tensor.py.
 """
 
 from importlib.metadata import PackageNotFoundError

@@ -1,6 +1,6 @@
 r"""Reverse-mode automatic differentiation: ``Function``, ``Context``, the backward engine, ``no_grad``.
 
-Every op is a ``Function`` subclass with a ``forward`` and a ``backward`` on raw arrays (see ops.py).
+Every op is a ``Function`` subclass with a ``forward`` and a ``backward`` on raw arrays (see ops/).
 ``Function.apply`` runs ``forward`` and, when a gradient will be needed, records on the output tensor
 the function, its parent tensors and its keyword attributes. That record *is* the graph.
 
@@ -13,11 +13,8 @@ each input's shape (``unbroadcast``), once, for every op.
 
 import contextlib
 
-import numpy as np
-
 from . import backend
 
-Tensor = None  # set by tensor.py (which imports this module, so this module cannot import it)
 _grad_enabled = True  # switched off by no_grad()
 _recorder = None  # a list while graph.trace() runs: every op output is appended to it
 
@@ -61,6 +58,21 @@ class ShapeError(ValueError):
     """Raised by an op whose inputs have incompatible shapes, with a message that names both."""
 
 
+class TensorBase:
+    """What the engine reads and writes on a tensor: its array ``data``, ``grad``, whether it requires grad,
+    and the node that made it (``_fn``, ``_ctx``, ``_parents``, ``_attrs``). ``tensor.Tensor`` is the one
+    subclass. This module cannot import it (tensor.py imports the ops, and they import this module), so
+    the engine makes new tensors with ``_make`` of a tensor it was given."""
+
+    __slots__ = ("data", "grad", "_requires_grad", "_fn", "_ctx", "_parents", "_attrs", "_retains_grad",
+                 "__weakref__")
+
+    @classmethod
+    def _make(cls, data, requires_grad):
+        """A tensor around ``data`` (no copy, no checks): defined by ``tensor.Tensor``."""
+        raise NotImplementedError
+
+
 class Function:
     """Base class of every op. Subclasses define two static methods on backend arrays:
 
@@ -81,8 +93,8 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run the op on tensors (non-tensors become constants) and record it in the graph."""
-        if not all(isinstance(x, Tensor) for x in inputs):
-            inputs = _constants_to_tensors(inputs)
+        if not all(isinstance(x, TensorBase) for x in inputs):
+            inputs = _constants_to_tensors(cls.__name__, inputs)
         arrays = [t.data for t in inputs]
         if any(type(a) is not type(arrays[0]) for a in arrays):  # NumPy and CuPy arrays mixed
             raise RuntimeError(f"{cls.__name__}: inputs are on different devices "
@@ -96,10 +108,9 @@ class Function:
             raise
         except ValueError as e:
             raise ValueError(_shape_error(cls.__name__, [t.shape for t in inputs], e)) from None
-        if isinstance(out, np.generic):  # NumPy turns 0-d results into scalars; keep arrays
-            out = np.asarray(out)
+        out = backend.ensure_array(out)
         needs_grad = _grad_enabled and True in ctx.needs_input_grad and out.dtype.kind == "f"
-        result = Tensor._make(out, needs_grad)
+        result = inputs[0]._make(out, needs_grad)
         if needs_grad or _recorder is not None:
             result._fn, result._ctx, result._parents, result._attrs = cls, ctx, inputs, attrs
             if _recorder is not None:
@@ -107,25 +118,28 @@ class Function:
         return result
 
 
-def _constants_to_tensors(inputs):
+def _constants_to_tensors(name, inputs):
     """Python numbers and arrays become constant tensors with the dtype of the tensor inputs, so that
     ``x * 2.0`` stays float32 (like torch: a Python scalar never changes a float tensor's dtype, and an
-    integer tensor with a Python float gives float32)."""
-    tensors = [x for x in inputs if isinstance(x, Tensor)]
+    integer tensor with a Python float gives float32). Lists and arrays keep torch's defaults (floats
+    float32, integers int64, NumPy arrays their dtype), on the device of the tensor inputs."""
+    tensors = [x for x in inputs if isinstance(x, TensorBase)]
+    if not tensors:
+        got = ", ".join(type(x).__name__ for x in inputs)
+        raise TypeError(f"{name}.apply needs at least one Tensor input, got {got}; wrap one of them with "
+                        "tinygrad_ref.tensor(...)")
     floats = [t for t in tensors if t.data.dtype.kind == "f"]
-    if tensors and not floats and any(isinstance(x, float) for x in inputs):
-        inputs = [x.float() if isinstance(x, Tensor) else x for x in inputs]
-        tensors = floats = [x for x in inputs if isinstance(x, Tensor)]
-    like = (floats or tensors or [None])[0]
+    if not floats and any(isinstance(x, float) for x in inputs):
+        inputs = [x.float() if isinstance(x, TensorBase) else x for x in inputs]
+        tensors = floats = [x for x in inputs if isinstance(x, TensorBase)]
+    like = (floats or tensors)[0]
     out = []
     for x in inputs:
-        if not isinstance(x, Tensor):
-            if like is not None and isinstance(x, (bool, int, float)) and (
-                like.data.dtype.kind != "b" or isinstance(x, bool)
-            ):
-                x = Tensor._make(backend.xp_of(like.data).asarray(x, like.data.dtype), False)
+        if not isinstance(x, TensorBase):
+            if isinstance(x, (bool, int, float)) and (like.data.dtype.kind != "b" or isinstance(x, bool)):
+                x = like._make(backend.xp_of(like.data).asarray(x, like.data.dtype), False)
             else:
-                x = Tensor(x, device=like.device if like is not None else "cpu")
+                x = like._make(backend.as_array(x, backend.device_of(like.data)), False)
         out.append(x)
     return tuple(out)
 
@@ -186,7 +200,7 @@ def backward(root, grad=None, retain_graph=False):
                                "loss.mean()) or pass backward(grad=...) with the same shape")
         grad = backend.xp_of(root.data).ones_like(root.data)
     else:
-        grad = grad.data if isinstance(grad, Tensor) else grad
+        grad = grad.data if isinstance(grad, TensorBase) else grad
         grad = backend.to_device(grad, root.device, dtype=root.dtype)
         if grad.shape != root.shape:
             raise RuntimeError(f"backward(grad): grad has shape {grad.shape} but the tensor has {root.shape}")
@@ -198,7 +212,7 @@ def backward(root, grad=None, retain_graph=False):
             continue
         if t._fn is None or t._retains_grad:  # a leaf (or retain_grad()): keep the gradient
             if t.grad is None:
-                t.grad = Tensor._make(g, False)
+                t.grad = t._make(g, False)
             else:
                 t.grad.data = t.grad.data + g
             if t._fn is None:

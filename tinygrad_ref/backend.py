@@ -1,6 +1,7 @@
 """Array backends: NumPy for ``device="cpu"``, CuPy for ``device="cuda"``.
 
-This is the only module that knows CuPy exists. CuPy is imported lazily, the first time a CUDA tensor is
+This is the only module that knows CuPy exists, and the only one that converts between Python data,
+NumPy and CuPy arrays. CuPy is imported lazily, the first time a CUDA tensor is
 asked for, so ``import tinygrad_ref`` never needs a GPU. Everything else asks this module for the array
 module of a device (``xp_for``) or of an array (``xp_of``); NumPy and CuPy share one API, so an op written
 with ``xp`` runs on both.
@@ -77,6 +78,27 @@ def to_device(array, device, dtype=None, copy=False):
     if check_device(device) == "cpu":
         return (np.array if copy else np.asarray)(to_numpy(array), dtype=dtype)
     return (_cupy.array if copy else _cupy.asarray)(array, dtype=dtype)
+
+
+def default_dtype(array):
+    """torch's defaults for Python data: floats -> float32, ints -> int64 (NumPy would say float64, int64)."""
+    return {"f": np.float32, "i": np.int64, "u": np.int64}.get(array.dtype.kind, array.dtype)
+
+
+def as_array(data, device, dtype=None, copy=False):
+    """``data`` (a number, a nested list, a NumPy or CuPy array) as an array of ``device``. Python data gets
+    torch's default dtypes (``default_dtype``); arrays keep theirs unless ``dtype`` is given."""
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    elif not hasattr(data, "dtype"):
+        data = np.asarray(data)
+        dtype = default_dtype(data)
+    return to_device(data, device, dtype, copy=copy)
+
+
+def ensure_array(value):
+    """NumPy returns 0-d results of reductions as scalars (``np.float32``); make them 0-d arrays again."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
 
 
 def scatter_add(out, index, values):

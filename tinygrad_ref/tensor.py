@@ -1,6 +1,7 @@
 """``Tensor``: an array (NumPy or CuPy) plus what autograd needs; creation functions; the random generator.
 
-Every method that computes something calls ``SomeOp.apply`` from ops.py, which records the graph.
+Every method that computes something calls ``SomeOp.apply`` from ops/, which records the graph.
+Reductions take PyTorch's ``dim`` and ``keepdim``; NumPy's ``axis`` and ``keepdims`` are accepted as aliases.
 """
 
 import numpy as np
@@ -22,17 +23,25 @@ def rng():
     return _rng
 
 
-def _default_dtype(array):
-    """torch's defaults for Python data: floats -> float32, ints -> int64."""
-    return {"f": np.float32, "i": np.int64, "u": np.int64}.get(array.dtype.kind, array.dtype)
-
-
 def _shape(shape):
     """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (or axes) ``(2, 3)``, as in torch."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-class Tensor:
+def dim_args(name, dim=None, keepdim=None, axis=None, keepdims=None, default=None):
+    """``(dim, keepdim)`` from PyTorch's names or their NumPy aliases ``axis`` and ``keepdims`` (not both).
+    A list of dims becomes a tuple; a missing ``dim`` is ``default``, a missing ``keepdim`` False."""
+    for torch_name, value, numpy_name, alias in (("dim", dim, "axis", axis), ("keepdim", keepdim, "keepdims",
+                                                                               keepdims)):
+        if value is not None and alias is not None:
+            raise TypeError(f"{name}() got both {torch_name}={value!r} and {numpy_name}={alias!r}; pass one "
+                            f"({numpy_name} is NumPy's name for PyTorch's {torch_name})")
+    dim = axis if dim is None else dim
+    dim = default if dim is None else tuple(dim) if isinstance(dim, list) else dim
+    return dim, bool(keepdims if keepdim is None else keepdim)
+
+
+class Tensor(autograd.TensorBase):
     """An n-dimensional array that can record the ops applied to it and backpropagate through them.
 
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is a number, a (nested)
@@ -41,8 +50,7 @@ class Tensor:
     ``device`` is "cpu" or "cuda" (default: where ``data`` is, so "cpu" for Python and NumPy data).
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_fn", "_ctx", "_parents", "_attrs", "_retains_grad",
-                 "__weakref__")
+    __slots__ = ()  # the fields are autograd.TensorBase's
     __hash__ = object.__hash__  # == is elementwise, but tensors can still be dict keys and set members
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
@@ -50,12 +58,7 @@ class Tensor:
             data = data.data
         if device is None:
             device = backend.device_of(data)
-        if dtype is not None:
-            dtype = np.dtype(dtype)
-        elif not hasattr(data, "dtype"):
-            data = np.asarray(data)
-            dtype = _default_dtype(data)
-        self.data = backend.to_device(data, device, dtype, copy=True)
+        self.data = backend.as_array(data, device, dtype, copy=True)
         self.grad, self._fn, self._ctx, self._parents, self._attrs, self._retains_grad = (
             None, None, None, (), None, False)
         self.requires_grad = requires_grad
@@ -232,13 +235,26 @@ class Tensor:
     abs = __abs__ = lambda self: ops.Abs.apply(self)
     clip = clamp = lambda self, min=None, max=None: ops.Clip.apply(self, min=min, max=max)
 
-    # reductions: axis is None (all), an int or a tuple; max and min are like torch.amax/amin (ties
-    # share the gradient evenly), not torch.max(x, dim), which also returns indices
-    sum = lambda self, axis=None, keepdims=False: ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-    mean = lambda self, axis=None, keepdims=False: ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-    max = lambda self, axis=None, keepdims=False: ops.Max.apply(self, axis=axis, keepdims=keepdims)
-    min = lambda self, axis=None, keepdims=False: ops.Min.apply(self, axis=axis, keepdims=keepdims)
-    argmax = lambda self, axis=None, keepdims=False: ops.Argmax.apply(self, axis=axis, keepdims=keepdims)
+    # reductions: dim is None (all), an int or a tuple (axis/keepdims accepted too); max and min are like
+    # torch.amax/amin (ties share the gradient evenly), not torch.max(x, dim), which also returns indices
+    def _reduce(self, op, dim, keepdim, axis, keepdims):
+        dim, keepdim = dim_args(op.__name__.lower(), dim, keepdim, axis, keepdims)
+        return op.apply(self, dim=dim, keepdim=keepdim)
+
+    def sum(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return self._reduce(ops.Sum, dim, keepdim, axis, keepdims)
+
+    def mean(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return self._reduce(ops.Mean, dim, keepdim, axis, keepdims)
+
+    def max(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return self._reduce(ops.Max, dim, keepdim, axis, keepdims)
+
+    def min(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return self._reduce(ops.Min, dim, keepdim, axis, keepdims)
+
+    def argmax(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return self._reduce(ops.Argmax, dim, keepdim, axis, keepdims)
 
     def reshape(self, *shape):
         return ops.Reshape.apply(self, shape=_shape(shape))
@@ -261,9 +277,6 @@ class Tensor:
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(*dims)
-
-
-autograd.Tensor = Tensor  # Function.apply and the engine create Tensors
 
 
 # ---------------------------------------------------------------- creation functions
@@ -311,22 +324,29 @@ def randn(*shape, dtype="float32", device="cpu", requires_grad=False):
 def arange(start, stop=None, step=1, dtype=None, device="cpu", requires_grad=False):
     """Like torch.arange: int64 for integer arguments, float32 otherwise."""
     array = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    return _new(array.astype(dtype or _default_dtype(array)), requires_grad, device)
+    return _new(array.astype(dtype or backend.default_dtype(array)), requires_grad, device)
 
 
-def stack(tensors, axis=0):
-    return ops.Stack.apply(*tensors, axis=axis)
+def stack(tensors, dim=None, *, axis=None):
+    """The tensors stacked along a new axis ``dim`` (default 0; ``axis`` is accepted too)."""
+    return ops.Stack.apply(*tensors, dim=dim_args("stack", dim, axis=axis, default=0)[0])
 
 
-def cat(tensors, axis=0):
-    return ops.Cat.apply(*tensors, axis=axis)
+def cat(tensors, dim=None, *, axis=None):
+    """The tensors joined along the existing axis ``dim`` (default 0; ``axis`` is accepted too)."""
+    return ops.Cat.apply(*tensors, dim=dim_args("cat", dim, axis=axis, default=0)[0])
+
+
+def _some_tensor(first, *others):
+    """``first`` as a Tensor unless another argument is one (an op needs one tensor to know the device)."""
+    return first if any(isinstance(t, Tensor) for t in (first, *others)) else Tensor(first)
 
 
 def where(condition, x, y):
     """``x`` where ``condition`` is true, else ``y`` (numbers allowed for x and y)."""
-    return ops.Where.apply(condition, x, y)
+    return ops.Where.apply(_some_tensor(condition, x, y), x, y)
 
 
 def maximum(x, y):
     """Elementwise max; at ties each input gets half the gradient (like torch.maximum)."""
-    return ops.Maximum.apply(x, y)
+    return ops.Maximum.apply(_some_tensor(x, y), y)

@@ -23,7 +23,7 @@ def test_nodes_in_topological_order():
     matmul = nodes[2]
     assert matmul.shape == (1, 1) and matmul.dtype == np.float32 and matmul.parents == (0, 1)
     assert nodes[0].shape == (1, 2) and nodes[0].kind == "leaf" and nodes[0].requires_grad
-    assert nodes[-1].attrs == {"axis": None, "keepdims": False}
+    assert nodes[-1].attrs == {"dim": None, "keepdim": False}
 
 
 def test_to_dot():

@@ -124,7 +124,23 @@ def test_reductions(name, axis, keepdims, compare):
         "min": lambda t: torch.amin(t, dim=dim, keepdim=keepdims),
     }[name]
     x = rng.integers(-2, 3, (2, 3, 4)).astype(np.float64)  # small integers: max/min have ties
-    compare(lambda t: getattr(t, name)(axis=axis, keepdims=keepdims), reference, x)
+    compare(lambda t: getattr(t, name)(dim=axis, keepdim=keepdims), reference, x)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "argmax"])
+def test_reductions_accept_numpy_names_as_aliases(name):
+    x = tg.tensor(rng.standard_normal((2, 3, 4)))
+    reduce = getattr(x, name)
+    np.testing.assert_array_equal(reduce(axis=1, keepdims=True).numpy(), reduce(dim=1, keepdim=True).numpy())
+    np.testing.assert_array_equal(reduce(1).numpy(), reduce(axis=1).numpy())
+    if name != "argmax":  # (argmax takes one dim, like NumPy's)
+        assert reduce([0, 2]).shape == (3,)  # a list of dims means a tuple, as in torch
+    with pytest.raises(TypeError, match="both dim=1 and axis=1"):
+        reduce(1, axis=1)
+    with pytest.raises(TypeError, match="both keepdim=True and keepdims=True"):
+        reduce(1, keepdim=True, keepdims=True)
+    with pytest.raises(TypeError, match="both dim=0 and axis=0"):
+        tg.stack([x, x], dim=0, axis=0)
 
 
 def test_max_min_of_all_elements_with_ties(compare):
@@ -239,7 +255,7 @@ def test_where(compare):
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_stack_and_cat(axis, compare):
     a, b, c = randn(2, 3), randn(2, 3), randn(2, 3)
-    compare(lambda *t: tg.stack(t, axis=axis), lambda *t: torch.stack(t, dim=axis), a, b, c)
+    compare(lambda *t: tg.stack(t, dim=axis), lambda *t: torch.stack(t, dim=axis), a, b, c)
     compare(lambda *t: tg.cat(t, axis=axis), lambda *t: torch.cat(t, dim=axis), a, randn(2, 3), c)
 
 

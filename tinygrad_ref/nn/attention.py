@@ -93,7 +93,7 @@ class MultiheadAttention(Module):
         out = out.squeeze(0) if not batched else out if self.batch_first else out.transpose(0, 1)
         if not need_weights:
             return out, None
-        weights = weights.mean(axis=1) if average_attn_weights else weights
+        weights = weights.mean(dim=1) if average_attn_weights else weights
         return out, weights if batched else weights.squeeze(0)
 
     def _mask(self, attn_mask, key_padding_mask, is_causal, n, length, source, like):

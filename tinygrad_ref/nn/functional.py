@@ -1,19 +1,19 @@
 r"""Stateless neural-network functions: activations, losses, ``linear``, ``conv2d``, pooling, dropout.
 
 Ops whose fused gradient is simpler or more stable than the chain rule through their parts
-(``linear``, ``log_softmax``, ``cross_entropy``, ``conv2d``, ...) are written as ``Function``\s with
-forward and backward side by side; the rest are compositions of Tensor ops (autograd derives their
-gradients). Shapes follow PyTorch: ``(N, C)`` logits, ``(N, C, H, W)`` images, ``(out, in)`` weights.
+(``linear``, ``log_softmax``, ``cross_entropy``, ``conv2d``, ...) call a ``Function`` of
+``tinygrad_ref.ops`` (forward and backward side by side there); the rest are compositions of Tensor ops
+(autograd derives their gradients). Functions that reduce over an axis take ``dim`` (``axis`` too).
+Shapes follow PyTorch: ``(N, C)`` logits, ``(N, C, H, W)`` images, ``(out, in)`` weights.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
-from ..autograd import Function
+from .. import backend, ops
 from ..backend import xp_of
-from ..tensor import Tensor, rng, where
+from ..tensor import Tensor, dim_args, rng, where
 from .conv import _pair, avg_pool2d, conv2d, max_pool2d, pad  # noqa: F401  (re-exported)
 from .normalization import batch_norm, layer_norm  # noqa: F401  (re-exported)
 from .sparse import embedding  # noqa: F401  (re-exported)
@@ -45,107 +45,42 @@ def relu(x: Tensor) -> Tensor:
     return x.relu()
 
 
-class GeluFn(Function):
-    r"""$z = x\,\Phi(x)$ with $\Phi(x) = \tfrac12\big(1 + \mathrm{erf}(x/\sqrt2)\big)$ the standard normal
-    CDF: $x$ weighted by the probability that a standard normal is below it.
-    Backward: $\bar x = \bar z\,\big(\Phi(x) + x\,\varphi(x)\big)$, $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
-
-    ``approximate="tanh"``: $z = \tfrac12 x\,(1 + \tanh u)$, $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$, and
-    $\bar x = \bar z\,\big(\tfrac12(1 + \tanh u) + \tfrac12 x\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,
-    (1 + 3 \cdot 0.044715\,x^2)\big)$."""
-
-    @staticmethod
-    def forward(ctx, x, approximate="none"):
-        xp = xp_of(x)
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        if approximate == "tanh":
-            ctx.t = xp.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))
-            return 0.5 * x * (1 + ctx.t)
-        ctx.cdf = 0.5 * (1 + backend.erf(x / np.sqrt(2)))
-        return x * ctx.cdf
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,), xp = ctx.saved_tensors, xp_of(grad)
-        if ctx.approximate == "tanh":
-            t = ctx.t
-            du = np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x * x)
-            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        return grad * (ctx.cdf + x * xp.exp(-0.5 * x * x) / np.sqrt(2 * np.pi))
-
-
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     r"""Gaussian error linear unit $x\,\Phi(x)$, like ``torch.nn.functional.gelu`` (Keras: ``gelu``, whose
     ``approximate`` is a bool)."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f'gelu: approximate must be "none" or "tanh", got {approximate!r}')
-    return GeluFn.apply(x, approximate=approximate)
+    return ops.Gelu.apply(x, approximate=approximate)
 
 
-class LogSoftmax(Function):
-    r"""$y_j = x_j - \log\sum_k e^{x_k}$, computed with $x - \max x$ (no overflow);
-    $\bar x = \bar y - \mathrm{softmax}(x)\sum_k \bar y_k$."""
-
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        xp = xp_of(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return (grad - xp_of(y).exp(y) * grad.sum(axis=ctx.axis, keepdims=True),)
+def log_softmax(x: Tensor, dim=None, *, axis=None) -> Tensor:
+    r"""$x_j - \log\sum_k e^{x_k}$ along ``dim`` (default: the last axis)."""
+    return ops.LogSoftmax.apply(x, dim=dim_args("log_softmax", dim, axis=axis, default=-1)[0])
 
 
-def log_softmax(x: Tensor, axis=-1) -> Tensor:
-    return LogSoftmax.apply(x, axis=axis)
+def softmax(x: Tensor, dim=None, *, axis=None) -> Tensor:
+    r"""$e^{x_j} / \sum_k e^{x_k}$ along ``dim`` (default: the last axis), as $\exp(\text{log\_softmax}(x))$
+    (stable for any logits)."""
+    return log_softmax(x, dim, axis=axis).exp()
 
 
-def softmax(x: Tensor, axis=-1) -> Tensor:
-    r"""$e^{x_j} / \sum_k e^{x_k}$, as $\exp(\text{log\_softmax}(x))$ (stable for any logits)."""
-    return log_softmax(x, axis).exp()
-
-
-def logsumexp(x: Tensor, axis=-1, keepdims=False) -> Tensor:
+def logsumexp(x: Tensor, dim=None, keepdim=None, *, axis=None, keepdims=None) -> Tensor:
     r"""$\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$ with $m = \max_j x_j$: every exponent is
     $\le 0$, so nothing overflows. $m$ is a constant (``detach``): the identity holds for any $m$, so
     the gradient, $\mathrm{softmax}(x)$, does not flow through it."""
-    m = x.max(axis=axis, keepdims=True).detach()
-    out = m + (x - m).exp().sum(axis=axis, keepdims=True).log()
-    return out if keepdims else out.squeeze(axis)
+    dim, keepdim = dim_args("logsumexp", dim, keepdim, axis, keepdims, default=-1)
+    m = x.max(dim, keepdim=True).detach()
+    out = m + (x - m).exp().sum(dim, keepdim=True).log()
+    return out if keepdim else out.squeeze(dim)
 
 
 # ---------------------------------------------------------------------------------------- linear layers
-class LinearFn(Function):
-    r"""$Y = X W^\top + b$ for $X$ of shape $(\dots, in)$, $W$ $(out, in)$, $b$ $(out,)$.
-
-    $\bar X = \bar Y W$, $\bar W = \bar Y^\top X$ (batch dimensions flattened), $\bar b = \sum_n \bar Y_n$."""
-
-    @staticmethod
-    def forward(ctx, x, w, b=None):
-        ctx.save_for_backward(x, w)
-        ctx.has_bias = b is not None
-        return x @ w.T if b is None else x @ w.T + b
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, w = ctx.saved_tensors
-        g2 = grad.reshape(-1, grad.shape[-1])
-        grads = (grad @ w, g2.T @ x.reshape(-1, x.shape[-1]))
-        return grads + (g2.sum(axis=0),) if ctx.has_bias else grads
-
-
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     r"""$x W^\top + b$ (PyTorch's weight layout ``(out_features, in_features)``)."""
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {tuple(x.shape)} does not fit weight of shape "
                          f"{tuple(weight.shape)}: the input's last dimension must be {weight.shape[1]}")
-    return LinearFn.apply(x, weight) if bias is None else LinearFn.apply(x, weight, bias)
+    return ops.Linear.apply(x, weight) if bias is None else ops.Linear.apply(x, weight, bias)
 
 
 # ------------------------------------------------------------------------------------------------ losses
@@ -167,52 +102,6 @@ def _check_class_targets(name, logits, target, ignore_index=None):
     return target
 
 
-class CrossEntropyFn(Function):
-    r"""Softmax cross-entropy from logits $z$ $(N, C)$ and a target distribution $q$ $(N, C)$, fused.
-
-    $\ell_n = -\sum_c q_{nc}\log p_{nc}$ with $p_n = \mathrm{softmax}(z_n)$, and
-    $\partial\ell_n/\partial z_n = p_n \sum_c q_{nc} - q_n$ ($= p_n - q_n$ when $q_n$ sums to 1): the
-    gradient never forms $1/p$, which is why frameworks fuse the two. Every target form is one $q$:
-    class indices $t$ give $q_n = \mathrm{onehot}(t_n)$; label smoothing $\varepsilon$ mixes in the uniform
-    distribution, $q \leftarrow (1-\varepsilon)\,q + \varepsilon/C$; a row whose index is ``ignore_index``
-    gets $q_n = 0$ (no loss, no gradient), and ``"mean"`` then divides by the number of rows kept instead of
-    $N$. Probability targets are $q$ itself (before smoothing) and get a gradient too:
-    $\bar q_n = -(1-\varepsilon)\,\bar\ell_n \log p_n$."""
-
-    @staticmethod
-    def forward(ctx, z, t, reduction="mean", label_smoothing=0.0, ignore_index=-100):
-        xp = xp_of(z)
-        n, c = z.shape
-        logp = LogSoftmax.forward(ctx, z, axis=1)
-        if t.dtype.kind == "f":  # class probabilities
-            q, kept, count = t, 1, n
-        else:
-            kept = t != ignore_index
-            q = xp.zeros_like(logp)
-            q[xp.arange(n)[kept], t[kept]] = 1
-            count, kept = int(kept.sum()), kept[:, None]
-        if label_smoothing:
-            q = (1 - label_smoothing) * q + label_smoothing / c * kept
-        loss = -(q * logp).sum(axis=1)
-        ctx.save_for_backward(logp, q)
-        ctx.reduction, ctx.eps, ctx.count = reduction, label_smoothing, count
-        if reduction == "none":
-            return loss
-        return loss.sum() / loss.dtype.type(count) if reduction == "mean" else loss.sum()
-
-    @staticmethod
-    def backward(ctx, grad):
-        logp, q = ctx.saved_tensors
-        xp = xp_of(logp)
-        if ctx.reduction == "none":
-            grad = grad[:, None]
-        elif ctx.reduction == "mean":
-            grad = grad / ctx.count
-        dz = (xp.exp(logp) * q.sum(axis=1, keepdims=True) - q) * grad
-        dq = -(1 - ctx.eps) * logp * grad if ctx.needs_input_grad[1] else None
-        return dz, dq
-
-
 def cross_entropy(input: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0,
                   ignore_index: int = -100) -> Tensor:
     """Cross-entropy between logits ``input`` (N, C) and ``target``: integer class indices (N,) (rows equal
@@ -230,7 +119,7 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean", label_smoothin
         raise ValueError(f'cross_entropy: reduction must be "mean", "sum" or "none", got {reduction!r}')
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropyFn.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing),
+    return ops.CrossEntropy.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing),
                                 ignore_index=int(ignore_index))
 
 
@@ -263,25 +152,6 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(where(a.data <= delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction, "huber_loss")
 
 
-class BCEFn(Function):
-    r"""$\ell = -[y\log p + (1-y)\log(1-p)]$ with each log clamped at $-100$ (as torch does, so $p=0$ or $1$
-    gives a finite loss); $\bar p = \bar\ell\,(p - y)/\max(p(1-p), 10^{-12})$, $\bar y = \bar\ell\,
-    (\log(1-p) - \log p)$."""
-
-    @staticmethod
-    def forward(ctx, p, y):
-        xp = xp_of(p)
-        with np.errstate(divide="ignore"):
-            log_p, log_1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log(1 - p), -100)
-        ctx.save_for_backward(p, y, log_p, log_1mp)
-        return -(y * log_p + (1 - y) * log_1mp)
-
-    @staticmethod
-    def backward(ctx, grad):
-        p, y, log_p, log_1mp = ctx.saved_tensors
-        return grad * (p - y) / xp_of(p).maximum(p * (1 - p), 1e-12), grad * (log_1mp - log_p)
-
-
 def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (Keras: ``BinaryCrossentropy()``)."""
     target = _same_shape_target("binary_cross_entropy", input, target)
@@ -289,31 +159,14 @@ def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tens
     if p.size and (float(p.min()) < 0 or float(p.max()) > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] (apply sigmoid "
                          "first, or use binary_cross_entropy_with_logits)")
-    return _reduce(BCEFn.apply(input, target), reduction, "binary_cross_entropy")
-
-
-class BCEWithLogitsFn(Function):
-    r"""$\ell = \log(1 + e^{z}) - y z$, computed as $\max(z, 0) - y z + \log(1 + e^{-|z|})$ (no overflow,
-    and no cancellation when $z \gg 0$); $\bar z = \bar\ell\,(\sigma(z) - y)$, $\bar y = -\bar\ell z$."""
-
-    @staticmethod
-    def forward(ctx, z, y):
-        xp = xp_of(z)
-        ctx.save_for_backward(z, y)
-        return xp.maximum(z, 0) - y * z + xp.log1p(xp.exp(-xp.abs(z)))
-
-    @staticmethod
-    def backward(ctx, grad):
-        z, y = ctx.saved_tensors
-        xp = xp_of(z)
-        sig = xp.exp(-xp.logaddexp(0, -z))  # sigmoid without overflow
-        return grad * (sig - y), -grad * z
+    return _reduce(ops.BinaryCrossEntropy.apply(input, target), reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Sigmoid + binary cross-entropy in one stable step (Keras: ``BinaryCrossentropy(from_logits=True)``)."""
     target = _same_shape_target("binary_cross_entropy_with_logits", input, target)
-    return _reduce(BCEWithLogitsFn.apply(input, target), reduction, "binary_cross_entropy_with_logits")
+    loss = ops.BinaryCrossEntropyWithLogits.apply(input, target)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
 # --------------------------------------------------------------------------------------------- dropout
@@ -349,7 +202,7 @@ def _attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
         mask = attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask
         mask = backend.to_device(mask, scores.device)
         scores = where(mask, scores, -np.inf) if mask.dtype == bool else scores + Tensor._make(mask, False)
-    weights = softmax(scores, axis=-1)
+    weights = softmax(scores, dim=-1)
     if dropout_p:
         weights = dropout(weights, dropout_p, training)
     return weights @ value, weights

@@ -10,36 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, no_grad
-from ..backend import xp_of
+from .. import ops
+from ..autograd import no_grad
 from ..tensor import Tensor
 from .modules import Module, Parameter
-
-
-class NormalizeFn(Function):
-    r"""$\hat x = (x - \mu)/\sigma$ with $\mu$ and $\sigma^2$ (biased variance, $+\epsilon$) taken over
-    ``axis`` ($n$ elements per group).
-
-    Backward (the chain rule through $\mu$ and $\sigma$, simplified): with $\bar{\hat x}$ arriving,
-    $\bar x = \frac1\sigma\big(\bar{\hat x} - \mathrm{mean}(\bar{\hat x}) - \hat x\,
-    \mathrm{mean}(\bar{\hat x}\,\hat x)\big)$, means over the same axes. The two subtracted terms remove
-    the parts of $\bar{\hat x}$ that a shift or a rescaling of $x$ could not change."""
-
-    @staticmethod
-    def forward(ctx, x, axis=(-1,), eps=1e-5):
-        xp = xp_of(x)
-        centered = x - x.mean(axis=axis, keepdims=True)
-        inv_std = 1 / xp.sqrt((centered * centered).mean(axis=axis, keepdims=True) + eps)
-        x_hat = centered * inv_std
-        ctx.save_for_backward(x_hat, inv_std)
-        ctx.axis = axis
-        return x_hat
-
-    @staticmethod
-    def backward(ctx, grad):
-        x_hat, inv_std = ctx.saved_tensors
-        mean = lambda a: a.mean(axis=ctx.axis, keepdims=True)  # noqa: E731
-        return inv_std * (grad - mean(grad) - x_hat * mean(grad * x_hat))
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -50,7 +24,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
         raise ValueError(f"layer_norm: the input's last dimensions must be normalized_shape {shape}, got an "
                          f"input of shape {tuple(input.shape)}")
-    y = NormalizeFn.apply(input, axis=tuple(range(-len(shape), 0)), eps=float(eps))
+    y = ops.Normalize.apply(input, dim=tuple(range(-len(shape), 0)), eps=float(eps))
     y = y if weight is None else y * weight
     return y if bias is None else y + bias
 
@@ -70,7 +44,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if n < 2:
             raise ValueError("batch_norm: expected more than 1 value per channel when training, got input "
                              f"of shape {tuple(input.shape)}")
-        y = NormalizeFn.apply(input, axis=axes, eps=float(eps))
+        y = ops.Normalize.apply(input, dim=axes, eps=float(eps))
         if running_mean is not None:
             with no_grad():
                 x = input.data

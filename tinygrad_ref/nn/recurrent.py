@@ -93,9 +93,9 @@ class _RNNBase(Module):
             finals.append(state)
             drop = self.dropout and self.training and k < self.num_layers - 1
             steps = [F.dropout(h, self.dropout) for h in outputs] if drop else outputs
-        output = stack(steps, axis=0)
+        output = stack(steps, dim=0)
         output = output.transpose(0, 1) if batched and self.batch_first else output
-        states = tuple(stack([f[i] for f in finals], axis=0) for i in range(self.state_count))
+        states = tuple(stack([f[i] for f in finals], dim=0) for i in range(self.state_count))
         return output, states if self.state_count > 1 else states[0]
 
     def extra_repr(self):

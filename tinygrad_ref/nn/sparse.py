@@ -9,35 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
-from ..backend import scatter_add, xp_of
+from .. import ops
 from ..tensor import Tensor
 from . import init
 from .modules import Module, Parameter
-
-
-class EmbeddingFn(Function):
-    r"""$z_{\dots} = W_{t_{\dots}}$: row $t$ of $W$ for every index $t$ of the (any-shaped) integer input.
-
-    Backward: $\bar W_v = \sum_{\text{positions with } t = v} \bar z$ (a scatter-add: a token that appears
-    several times collects every gradient); the row ``padding_idx`` gets none, so it stays as it was."""
-
-    @staticmethod
-    def forward(ctx, t, w, padding_idx=None):
-        ctx.save_for_backward(t)
-        ctx.weight_shape, ctx.padding_idx = w.shape, padding_idx
-        return w[t]
-
-    @staticmethod
-    def backward(ctx, grad):
-        (t,) = ctx.saved_tensors
-        t, grad = t.reshape(-1), grad.reshape(-1, ctx.weight_shape[1])
-        if ctx.padding_idx is not None:
-            keep = t != ctx.padding_idx
-            t, grad = t[keep], grad[keep]
-        gw = xp_of(grad).zeros(ctx.weight_shape, dtype=grad.dtype)
-        scatter_add(gw, t, grad)
-        return None, gw
 
 
 def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
@@ -53,7 +28,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
                          f"values from {int(input.data.min())} to {int(input.data.max())}")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += v
-    return EmbeddingFn.apply(input, weight, padding_idx=padding_idx)
+    return ops.Embedding.apply(input, weight, padding_idx=padding_idx)
 
 
 class Embedding(Module):
