@@ -15,11 +15,9 @@ ABOUT = ": every op of tinygrad_ref, its forward and its backward, on one page."
 KEYS = ("op", "forward", "backward", "module", "path", "line")
 
 
-def gradient_rules() -> list[dict] | None:
-    try:
-        from tinygrad_ref.ops import gradient_rules as rules
-    except ImportError:  # TRANSITION: until tinygrad_ref.ops provides it
-        return None
+def gradient_rules() -> list[dict]:
+    from tinygrad_ref.ops import gradient_rules as rules
+
     return rules()
 
 
@@ -48,12 +46,19 @@ def source_url(repo_url: str, branch: str, path: str, line: int) -> str:
 
 def gradient_page(rules: list[dict], repo_url: str, branch: str) -> str:
     """The page's MyST source: a list-table (its cells are Markdown, so ``$...$`` is math and ``|`` in a
-    formula cannot break it), one row per op; the op's name is a cross-reference to its API entry."""
+    formula cannot break it), one row per op: its name (a cross-reference to its API entry) over its
+    file and line (a link to its source), then its forward over its backward. Stacked, the widest
+    rules fit a laptop's screen (side by side they would not: MathJax does not break lines); the page
+    drops the right-hand sidebar (it would list no headings) and course.css gives the table its width."""
     _check(rules)
     lines = [
+        "---",
+        "html_theme.sidebar_secondary.remove: true",
+        "---",
+        "",
         f"# {TITLE}",
         "",
-        "Every differentiable op of `tinygrad_ref` on one screen: what its `forward` computes and what its",
+        "Every differentiable op of `tinygrad_ref` on one page: what its `forward` computes and what its",
         "`backward` returns. A bar marks a gradient: $\\bar z$ is the gradient of the loss with respect to",
         "the op's output, which `backward` receives, and $\\bar x$ the gradient it returns for input $x$.",
         "The engine sums each returned gradient back to its input's shape where the forward broadcast it.",
@@ -61,21 +66,21 @@ def gradient_page(rules: list[dict], repo_url: str, branch: str) -> str:
         "",
         "```{list-table}",
         ":header-rows: 1",
-        ":widths: 14 36 40 10",
+        ":widths: auto",
         ":class: course-gradient-table",
         "",
         "* - Op",
-        "  - Forward",
-        "  - Backward",
-        "  - Source",
+        "  - Forward and backward",
     ]
     for rule in rules:
         module, op, path, line = rule["module"], rule["op"], rule["path"], int(rule["line"])
         lines += [
             f"* - {{py:class}}`{op} <{module}.{op}>`",
-            f"  - {_math(rule['forward'])}",
-            f"  - {_math(rule['backward'])}",
-            f"  - [{path.rsplit('/', 1)[-1]}:{line}]({source_url(repo_url, branch, path, line)})",
+            "",
+            f"    [{path.rsplit('/', 1)[-1]}:{line}]({source_url(repo_url, branch, path, line)})",
+            f"  - Forward: {_math(rule['forward'])}",
+            "",
+            f"    Backward: {_math(rule['backward'])}",
         ]
     lines += ["```", ""]
     return "\n".join(lines)

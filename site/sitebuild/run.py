@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import COURSE, SOLUTIONS, assignments
+from autograder.launch import repository
 
 from . import DEFAULT_OUT, ROOT, BuildError, gradients, log
 from .execute import execute_all
@@ -57,14 +58,9 @@ def page_sources(names, executed, solutions: Path, course: Path, docs: Path, ins
     guides, listed = guide_pages(docs)
     files.update(guides)
     files.update(api_pages())
-    extra = []
-    rules = gradients.gradient_rules()
-    if rules is not None:
-        from autograder.launch import repository
-
-        repo = repository()
-        files[f"{gradients.PAGE}.md"] = gradients.gradient_page(rules, repo.url, repo.branch)
-        extra.append((gradients.PAGE, gradients.TITLE, gradients.ABOUT))
+    repo = repository()
+    files[f"{gradients.PAGE}.md"] = gradients.gradient_page(gradients.gradient_rules(), repo.url, repo.branch)
+    extra = [(gradients.PAGE, gradients.TITLE, gradients.ABOUT)]
     files["index.md"] = index_page(entries, instructor, listed, extra)
     return files
 
