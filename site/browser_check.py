@@ -81,6 +81,7 @@ def check_site(html: Path, shots: Path, pages: list[str] | None = None) -> dict:
         *nb_pages,
         "api/index.html",
         "api/tinygrad_ref.ops.html",
+        "gradients.html",
         "instructor-guide.html",
     ]
 

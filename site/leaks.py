@@ -2,8 +2,9 @@
 
 Every line of every solution region and hidden-test region of the source notebooks (found by
 autograder.notebooks.secret_text) is searched for in the site's pages, search index and downloads. Lines
-that a student may see anyway (they also occur outside the secret regions of some notebook, like ``)`` or
-``return out``, alone or inside a longer public line) and lines of punctuation only are not secrets. A
+that a student may see anyway (``autograder.course.public_lines``: a line outside the secret regions of
+some notebook, like ``)`` or ``return out``, or of tinygrad_ref's source; or a line inside a longer
+public line) and lines of punctuation only are not secrets. A
 line counts as found when a line of the page's text equals it, or, for lines of 12 characters or more,
 when the text contains it.
 """
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from autograder.course import assignments, notebook_path, public_lines  # noqa: E402
 from autograder.notebooks import public_text, read, secret_text  # noqa: E402
 
 MARKER = re.compile(r"^#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b")
@@ -27,29 +29,20 @@ SCANNED = (".html", ".js", ".json", ".ipynb", ".txt", ".inv")
 SKIPPED_DIRS = ("_static", "_images")  # theme assets and MathJax; figures are images
 
 
-def notebooks(solutions: Path) -> list[Path]:
-    return sorted(p / f"{p.name}.ipynb" for p in solutions.iterdir() if (p / f"{p.name}.ipynb").is_file())
-
-
 def secret_lines(solutions: Path) -> dict[str, str]:
-    """{stripped secret line: notebook name} over every notebook in ``solutions``.
-
-    tinygrad_ref's source is public (the site shows it as the API reference), so its lines are too."""
-    library = sorted((ROOT / "tinygrad_ref").rglob("*.py"))
-    public: set[str] = {line.strip() for path in library for line in path.read_text().splitlines()}
+    """{stripped secret line: notebook name} over every notebook in ``solutions``."""
+    public = public_lines(solutions)
     public_flat = []
     found: dict[str, str] = {}
-    for path in notebooks(solutions):
-        nb = read(path)
-        text = public_text(nb)
-        public.update(line.strip() for line in text.splitlines())
-        public_flat.append(" ".join(text.split()))
+    for name in assignments(solutions):
+        nb = read(notebook_path(solutions, name))
+        public_flat.append(" ".join(public_text(nb).split()))
         for cell in nb.cells:
             for part in secret_text(cell):
                 for line in part.splitlines():
                     s = line.strip()
                     if s and not MARKER.match(s) and re.search(r"\w", s):
-                        found.setdefault(s, path.stem)
+                        found.setdefault(s, name)
     flat = "\n".join(public_flat)
     return {
         line: name
