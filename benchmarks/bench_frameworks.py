@@ -9,6 +9,7 @@ One step = forward, softmax cross-entropy, backward, Adam update, in float32, fo
   mean over tokens, linear head): tinygrad_ref against PyTorch, with 1 thread (the libraries' own
   kernels, not their threading).
 Every framework runs in its own subprocess with the row's number of threads (``--threads`` overrides it):
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` in its environment,
 ``torch.set_num_threads``, TF's intra- and inter-op thread pools, and NumPy's BLAS via threadpoolctl.
 The time is the median over ``--steps`` steps (or 10 s of steps) after ``--warmup`` steps; each pair
 runs ``--repeat`` times, interleaved, and the fastest run is kept (the machine may be shared).
@@ -238,8 +239,13 @@ def run(threads=None, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple
         n_threads = threads or CONFIGS[config]["threads"]
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--config", config,
                "--threads", str(n_threads), "--steps", str(steps), "--warmup", str(warmup)]
+        # the thread count also as environment variables, read when the BLAS and OpenMP libraries load:
+        # limiting OpenBLAS later (threadpoolctl) leaves its worker threads alive, and on a busy machine
+        # waking them made single-threaded NumPy steps erratic
+        threads_env = {name: str(n_threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                         "MKL_NUM_THREADS")}
         proc = subprocess.run(cmd, capture_output=True, text=True,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                              env={**os.environ, **threads_env, "TF_CPP_MIN_LOG_LEVEL": "2"})
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
             print(f"{config} {fw}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)

@@ -115,3 +115,14 @@ def erf(array):
     from scipy.special import erf as scipy_erf
 
     return scipy_erf(array)
+
+
+def expit(array):
+    """The logistic sigmoid elementwise in one pass, without overflow (scipy.special.expit; CuPy's on GPU)."""
+    if is_cuda_array(array):
+        from cupyx.scipy.special import expit as cupy_expit
+
+        return cupy_expit(array)
+    from scipy.special import expit as scipy_expit
+
+    return scipy_expit(array)

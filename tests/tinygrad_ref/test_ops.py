@@ -143,6 +143,17 @@ def test_reductions_accept_numpy_names_as_aliases(name):
         tg.stack([x, x], dim=0, axis=0)
 
 
+def test_functional_reductions_take_dim_and_the_axis_alias():
+    import tinygrad_ref.nn.functional as F
+
+    x = tg.tensor(rng.standard_normal((3, 4)))
+    for fn in (F.softmax, F.log_softmax, F.logsumexp):
+        np.testing.assert_array_equal(fn(x, dim=0).numpy(), fn(x, axis=0).numpy())
+        with pytest.raises(TypeError, match=f"{fn.__name__}\\(\\) got both dim=0 and axis=0"):
+            fn(x, dim=0, axis=0)
+    np.testing.assert_array_equal(F.softmax(x).numpy(), F.softmax(x, dim=-1).numpy())  # default: last axis
+
+
 def test_max_min_of_all_elements_with_ties(compare):
     x = np.array([[1.0, 3.0], [3.0, -2.0]])
     compare(lambda t: t.max(), torch.amax, x)

@@ -1,7 +1,9 @@
 r"""Recurrent layers ``RNN``, ``LSTM`` and ``GRU`` with torch's names, shapes and gate order.
 
 Each is a loop over time of a *cell* composed from Tensor ops (autograd derives backpropagation through
-time). For layer $k$ the parameters are ``weight_ih_l{k}`` $(G H, \text{in})$, ``weight_hh_l{k}``
+time). The input half of every gate, $W_{ih} x_t + b_{ih}$, does not depend on the state, so each layer
+computes it for all time steps in one matrix product before the loop.
+For layer $k$ the parameters are ``weight_ih_l{k}`` $(G H, \text{in})$, ``weight_hh_l{k}``
 $(G H, H)$, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` $(G H)$, where $G$ is the number of gate blocks stacked
 in one matrix (RNN 1; LSTM 4 in the order $i, f, g, o$; GRU 3 in the order $r, z, n$), all initialised
 $U(-1/\sqrt H, 1/\sqrt H)$. So a torch ``state_dict`` loads directly.
@@ -82,18 +84,19 @@ class _RNNBase(Module):
             raise ValueError(f"{self!r} expects inputs of shape {order} or (L, in) with in = "
                              f"{self.input_size}, got {tuple(input.shape)}")
         x = input.transpose(0, 1) if batched and self.batch_first else input  # time first
-        steps = [x[t] for t in range(x.shape[0])]
         finals = []
         for k, state in enumerate(self._initial_states(hx, x.shape[1:-1], x)):
             w_ih, w_hh, b_ih, b_hh = self._layer(k)
+            xw = F.linear(x, w_ih, b_ih)  # W_ih x_t + b_ih of every step in one product: it needs no h
             outputs = []
-            for x_t in steps:
-                state = self.cell(F.linear(x_t, w_ih, b_ih), state, w_hh, b_hh)
+            for t in range(x.shape[0]):
+                state = self.cell(xw[t], state, w_hh, b_hh)
                 outputs.append(state[0])
             finals.append(state)
-            drop = self.dropout and self.training and k < self.num_layers - 1
-            steps = [F.dropout(h, self.dropout) for h in outputs] if drop else outputs
-        output = stack(steps, dim=0)
+            x = stack(outputs, dim=0)
+            if self.dropout and self.training and k < self.num_layers - 1:
+                x = F.dropout(x, self.dropout)
+        output = x
         output = output.transpose(0, 1) if batched and self.batch_first else output
         states = tuple(stack([f[i] for f in finals], dim=0) for i in range(self.state_count))
         return output, states if self.state_count > 1 else states[0]

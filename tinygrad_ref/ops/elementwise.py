@@ -253,8 +253,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    r"""Logistic sigmoid, computed as $1/(1+e^{-|x|})$ for $x \ge 0$ and $e^{-|x|}/(1+e^{-|x|})$ for
-    $x < 0$: no overflow.
+    r"""Logistic sigmoid, computed by ``backend.expit`` (SciPy's, which never overflows: for $x < 0$ it
+    uses $e^{x}/(1+e^{x})$).
 
     Forward: $z = \sigma(x) = 1 / (1 + e^{-x})$
     Backward: $\bar x = \bar z\, z\, (1 - z)$
@@ -262,9 +262,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        xp = backend.xp_of(x)
-        e = xp.exp(-xp.abs(x))
-        z = xp.where(x >= 0, 1, e) / (1 + e)
+        z = backend.expit(x)
         ctx.save_for_backward(z)
         return z
 
