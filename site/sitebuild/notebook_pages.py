@@ -24,7 +24,7 @@ def launch_links(name: str, course: Path) -> str:
     (autograder/launch.py decides which notebooks can run there)."""
     from autograder.launch import COLAB_CELL_MARK, repository
 
-    repo, path = repository(), f"course/{name}/{name}.ipynb"
+    repo, path = repository(), notebook_path(Path("course"), name).as_posix()  # in the repository
     links = [f'<a class="reference external course-launch-binder" href="{repo.binder_url(path)}">'
              "Run it on Binder</a>"]
     release = notebook_path(course, name)
