@@ -242,8 +242,7 @@ class _Scope:
         self.kind = kind  # "module", "function", "class", "comprehension"
         self.local = local
         self.aliases: dict[str, set[str]] = {}
-        self.arglike: set[str] = set(params)  # names whose object is (part of) an argument
-        self.params = set(params)
+        self.arglike: dict[str, str] = {p: p for p in params}  # name -> the argument it is (part of)
 
 
 def _function_locals(node) -> set[str]:
@@ -336,11 +335,12 @@ class _CellAnalyser(ast.NodeVisitor):
         return None
 
     # ---- argument tracking (mutate_args)
-    def _is_arglike(self, name: str) -> bool:
+    def _origin(self, name: str | None) -> str | None:
+        """The argument whose object ``name`` is (part of), or None."""
         for scope in reversed(self.scopes):
-            if scope.kind in ("function", "comprehension") and name in scope.local:
-                return name in scope.arglike
-        return False
+            if name and scope.kind in ("function", "comprehension") and name in scope.local:
+                return scope.arglike.get(name)
+        return None
 
     def _root(self, node) -> str | None:
         """The name whose object ``node`` is, or shares memory with (``x``, ``x[0]``, ``x.T``,
@@ -356,7 +356,7 @@ class _CellAnalyser(ast.NodeVisitor):
                     node = func.value
                 elif node.args and self.resolve(func) & VIEW_FUNCTIONS:
                     roots = [self._root(a) for a in node.args]
-                    return next((r for r in roots if r and self._is_arglike(r)), roots[0])
+                    return next((r for r in roots if self._origin(r)), roots[0])
                 else:
                     return None
             elif isinstance(node, ast.NamedExpr):
@@ -366,7 +366,7 @@ class _CellAnalyser(ast.NodeVisitor):
 
     def _arg_root(self, node) -> str | None:
         root = self._root(node)
-        return root if root and self._is_arglike(root) else None
+        return root if self._origin(root) else None
 
     def _bind(self, target, value):
         """Track aliases and argument views through an assignment ``target = value``."""
@@ -390,15 +390,18 @@ class _CellAnalyser(ast.NodeVisitor):
         if target.id in scope.local:
             if resolved:
                 scope.aliases.setdefault(target.id, set()).update(resolved)
-            if value is not None and self._arg_root(value):
-                scope.arglike.add(target.id)
+            origin = self._origin(self._arg_root(value)) if value is not None else None
+            if origin:
+                scope.arglike[target.id] = origin
             else:
-                scope.arglike.discard(target.id)  # rebound to a new object (x = x.copy())
+                scope.arglike.pop(target.id, None)  # rebound to a new object (x = x.copy())
 
     def _mutation(self, node, target, how: str):
         root = self._arg_root(target)
         if root and not self.mutate_args:
-            self._break("mutate_args", root, node, f"{how} changes the argument `{root}`")
+            origin = self._origin(root)
+            what = f"the argument `{root}`" if origin == root else f"`{root}`, part of argument `{origin}`"
+            self._break("mutate_args", root, node, f"{how} changes {what}")
 
     # ---- scopes
     def _visit_function(self, node, params: set[str], body):
@@ -458,8 +461,7 @@ class _CellAnalyser(ast.NodeVisitor):
         for i, gen in enumerate(node.generators):
             if i:
                 self.visit(gen.iter)
-            if self._arg_root(gen.iter):
-                scope.arglike |= {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+            scope.arglike.update(self._loop_origins(gen.target, gen.iter))
             for cond in gen.ifs:
                 self.visit(cond)
         for element in elements:
@@ -483,19 +485,38 @@ class _CellAnalyser(ast.NodeVisitor):
         if not self.loops:
             self._break("loops", "for", node, "a `for` loop; vectorise instead")
         self.visit(node.iter)
+        origins = self._loop_origins(node.target, node.iter)
         self._bind(node.target, None)
-        if self._arg_root(node.iter) or (isinstance(node.iter, ast.Call) and any(
-                self._arg_root(a) for a in node.iter.args)):
-            self._mark_arglike(node.target)
+        if self.scopes[-1].kind != "module":
+            self.scopes[-1].arglike.update(origins)
         for stmt in node.body + node.orelse:
             self.visit(stmt)
 
     visit_AsyncFor = visit_For
 
-    def _mark_arglike(self, target):
-        scope = self.scopes[-1]
-        if scope.kind != "module":
-            scope.arglike |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    def _loop_origins(self, target, iterable) -> dict[str, str]:
+        """{loop variable: argument} for the variables that take elements of an argument: ``for g in
+        grads``, ``for n, g in zip(sizes, grads)`` (pairwise), ``for i, g in enumerate(grads)``."""
+        def names(node):
+            return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+        if isinstance(iterable, ast.Call) and isinstance(target, ast.Tuple):
+            func = self.resolve(iterable.func)
+            if "zip" in func and len(target.elts) == len(iterable.args):
+                pairs = zip(target.elts, iterable.args)
+            elif "enumerate" in func and len(target.elts) == 2 and iterable.args:
+                pairs = [(target.elts[1], iterable.args[0])]
+            else:
+                pairs = [(target, a) for a in iterable.args]
+            found = {}
+            for element, source in pairs:
+                origin = self._origin(self._arg_root(source))
+                if origin:
+                    found.update(dict.fromkeys(names(element), origin))
+            return found
+        sources = [iterable] + (iterable.args if isinstance(iterable, ast.Call) else [])
+        origin = next((o for o in (self._origin(self._arg_root(e)) for e in sources) if o), None)
+        return dict.fromkeys(names(target), origin) if origin else {}
 
     def visit_While(self, node):
         if not self.loops:
@@ -520,7 +541,7 @@ class _CellAnalyser(ast.NodeVisitor):
     def visit_AugAssign(self, node):
         self.visit(node.value)
         self._visit_target(node.target, node, "an augmented assignment to")
-        if isinstance(node.target, ast.Name) and self._is_arglike(node.target.id):
+        if isinstance(node.target, ast.Name) and self._origin(node.target.id):
             # `x += y` on an array, list or dict argument changes it in place
             self._mutation(node, node.target, f"`{node.target.id} {_OPERATORS.get(type(node.op), '?')}= ...` "
                                               "(in place for arrays and lists)")
@@ -539,6 +560,8 @@ class _CellAnalyser(ast.NodeVisitor):
             return
         if isinstance(target, (ast.Subscript, ast.Attribute)):
             written = _dotted(target) or ast.unparse(target)
+            if len(written) > 40 and isinstance(target, ast.Subscript):
+                written = f"{_dotted(target.value) or '...'}[...]"
             self._mutation(stmt, target, f"{how} `{written[:60]}`")
             self.visit(target.value)
             if isinstance(target, ast.Subscript):
