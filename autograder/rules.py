@@ -27,6 +27,7 @@ import inspect
 import linecache
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 from .checks import RECORD_ENV, CheckFailed
@@ -172,13 +173,15 @@ def parse_cell(source: str) -> ast.Module:
     source = "\n".join(m[1] + m[3] if (m := _CODE_MAGIC.match(line)) else line for line in lines)
     try:
         return ast.parse(source)
-    except SyntaxError as first:
+    except (SyntaxError, ValueError) as first:  # ValueError: a null byte
         try:
             from IPython.core.inputtransformer2 import TransformerManager
 
-            return ast.parse(TransformerManager().transform_cell(source))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(TransformerManager().transform_cell(source))
         except (SyntaxError, ImportError, ValueError):
-            raise first from None
+            raise SyntaxError(str(first)) if isinstance(first, ValueError) else first from None
 
 
 def _module_bindings(tree: ast.Module) -> set[str]:

@@ -3,9 +3,12 @@ access, loops, mutated arguments, helper cells, and check_rules in a real kernel
 
 from __future__ import annotations
 
+import keyword
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.checks import RECORD_ENV, CheckFailed
 from autograder.rules import RuleError, analyse, check_rules
@@ -233,6 +236,7 @@ def test_a_cell_that_does_not_parse_is_a_clear_break_not_a_crash():
     helper_broken = {"ex-a": "def f(x):\n    return g(x)", "ex-b": "def g(x:\n  pass"}
     assert analyse(helper_broken, "f", forbid=BROADCAST) == []
     assert analyse({"ex-a": "x = 1"}, "f", loops=False)[0].rule == "source"  # f is defined nowhere
+    assert analyse({"ex-a": "def f(x):\n    return x\0"}, "f", loops=False)[0].rule == "source"
 
 
 def test_ipython_magics_parse():
@@ -291,3 +295,41 @@ def test_check_rules_in_a_kernel_reads_the_cells_of_the_live_objects():
     assert output(4).startswith("✓ clean_rules: follows the rules")
     assert "loops: a list comprehension" in output(6) and "line 4 of cell [6]" in output(6)
     assert output(8).startswith("✓ shape_of_rules")
+
+
+# ---------------------------------------------------------------- properties
+
+IDENTIFIERS = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda s: not keyword.iskeyword(s) and s not in ("f", "x", "np", "numpy") and not s.startswith("__"))
+COMPONENTS = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True).filter(
+    lambda s: not keyword.iskeyword(s)), min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(alias=IDENTIFIERS)
+def test_any_alias_of_a_forbidden_module_is_seen_and_a_parameter_of_that_name_is_not(alias):
+    imported = f"import numpy as {alias}\ndef f(x):\n    return {alias}.broadcast_shapes(x)"
+    assert [(b.rule, b.line) for b in breaks(imported, forbid=BROADCAST)] == [("forbid", 3)]
+    shadowed = f"def f(x, {alias}):\n    return {alias}.broadcast_shapes(x)"
+    assert breaks(shadowed, forbid=BROADCAST) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(module=COMPONENTS, rest=COMPONENTS, cut=st.integers(0, 5))
+def test_a_forbidden_name_forbids_exactly_the_names_below_it(module, rest, cut):
+    full = ".".join(["numpy", *module, *rest])
+    written = "np." + ".".join([*module, *rest])
+    parts = full.split(".")
+    prefix = ".".join(parts[:max(1, len(parts) - cut)])
+    source = f"def f(x):\n    return {written}(x)"
+    assert breaks(source, forbid=[prefix])  # the name itself or a name above it
+    assert breaks(source, forbid=[full + "x"]) == []  # a longer name is another name
+    assert breaks(source, forbid=[full + ".deeper"]) == []  # a name below it is not used
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=200))
+def test_the_analyser_never_crashes_on_arbitrary_text(text):
+    found = analyse({"ex-a": text, "ex-b": "def f(x):\n    return x"}, "f", forbid=BROADCAST, loops=False,
+                    mutate_args=False)
+    assert all(b.rule in ("forbid", "loops", "mutate_args", "source") for b in found)
