@@ -900,9 +900,20 @@ def kernel_cells(answer, namespace: dict) -> tuple[dict[str, str], str]:
         loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         for used in sorted(loaded):
             other = _cell_file(namespace.get(used))
-            if other and other not in files.values():
+            if other and other not in files.values() and not _is_test_cell(_cell_source(other)):
                 todo.append((other, used))
     return {label: _cell_source(path) for label, path in files.items()}, name
+
+
+def _is_test_cell(source: str) -> bool:
+    """A cell that calls check() or check_rules(): an instructor's test cell, whose helpers are not the
+    student's (the grader checks answer cells only)."""
+    try:
+        tree = parse_cell(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id in ("check", "check_rules") for n in ast.walk(tree))
 
 
 def kernel_aliases(namespace: dict) -> dict[str, str]:

@@ -272,6 +272,10 @@ KERNEL_CELLS = [
     "check_rules('op_rules', Op, loops=False)",
     "def helper(a):\n    return a",  # the student fixes the helper: the live object's cell counts
     "check_rules('shape_of_rules', shape_of, forbid=['numpy.broadcast_shapes'])",
+    # a function of an instructor's test cell is not the student's
+    "def reference(a):\n    return np.broadcast_shapes(a)\ncheck_rules('x_rules', print, forbid=[])",
+    "def uses_reference(a):\n    return reference(a)",
+    "check_rules('uses_reference_rules', uses_reference, forbid=['numpy.broadcast_shapes'])",
 ]
 
 
@@ -295,6 +299,8 @@ def test_check_rules_in_a_kernel_reads_the_cells_of_the_live_objects():
     assert output(4).startswith("✓ clean_rules: follows the rules")
     assert "loops: a list comprehension" in output(6) and "line 4 of cell [6]" in output(6)
     assert output(8).startswith("✓ shape_of_rules")
+    assert "defined in a notebook cell" in output(9)  # print is not a cell's function
+    assert output(11).startswith("✓ uses_reference_rules")
 
 
 # ---------------------------------------------------------------- properties
