@@ -230,8 +230,8 @@ def test_nested_definitions_and_a_later_redefinition_are_checked():
 def test_a_cell_that_does_not_parse_is_a_clear_break_not_a_crash():
     found = analyse({"ex-a": "def f(x):\n    return (x"}, "f", forbid=BROADCAST)
     assert [b.rule for b in found] == ["source", "source"]
-    assert "no answer cell defines `f`" in found[0].message and "does not parse" in found[1].message
-    assert (found[1].cell, found[1].line) == ("ex-a", 2)
+    assert "does not parse" in found[0].message and "no answer cell defines `f`" in found[1].message
+    assert (found[0].cell, found[0].line) == ("ex-a", 2)
     # a helper cell that does not parse defines nothing (the answer then fails on its values)
     helper_broken = {"ex-a": "def f(x):\n    return g(x)", "ex-b": "def g(x:\n  pass"}
     assert analyse(helper_broken, "f", forbid=BROADCAST) == []
