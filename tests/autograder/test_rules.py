@@ -311,7 +311,7 @@ COMPONENTS = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True).filte
     lambda s: not keyword.iskeyword(s)), min_size=1, max_size=3)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(alias=IDENTIFIERS)
 def test_any_alias_of_a_forbidden_module_is_seen_and_a_parameter_of_that_name_is_not(alias):
     imported = f"import numpy as {alias}\ndef f(x):\n    return {alias}.broadcast_shapes(x)"
@@ -320,7 +320,7 @@ def test_any_alias_of_a_forbidden_module_is_seen_and_a_parameter_of_that_name_is
     assert breaks(shadowed, forbid=BROADCAST) == []
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(module=COMPONENTS, rest=COMPONENTS, cut=st.integers(0, 5))
 def test_a_forbidden_name_forbids_exactly_the_names_below_it(module, rest, cut):
     full = ".".join(["numpy", *module, *rest])
@@ -333,7 +333,7 @@ def test_a_forbidden_name_forbids_exactly_the_names_below_it(module, rest, cut):
     assert breaks(source, forbid=[full + ".deeper"]) == []  # a name below it is not used
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(text=st.text(max_size=200))
 def test_the_analyser_never_crashes_on_arbitrary_text(text):
     found = analyse({"ex-a": text, "ex-b": "def f(x):\n    return x"}, "f", forbid=BROADCAST, loops=False,
