@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 
 from . import notebooks as nbs
+from . import rules
 from .checks import parse_records
 from .config import Course
 from .course import fingerprint, folder_digest, public_source, rebuild
@@ -72,6 +73,10 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
     except nbs.SandboxRewriteError as exc:
         raise GradingError(f"{notebook}: {exc}") from exc
     grade_ids = [nbs.grade_id(c) for c in nb.cells]
+    try:  # the check_rules calls of the test cells, read from the instructor's source (autograder/rules.py)
+        rule_calls = rules.notebook_rules(nb)
+    except rules.RuleError as exc:
+        raise GradingError(f"{notebook}: {exc}") from exc
     # the solution runs the same stripped test cells as every student, so both record under the same
     # conditions (the same random draws, the same names defined)
     cells = [(i, sandbox.get(i, c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -88,7 +93,7 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
             f"grade again.\nLast output:\n{run.output_tail[-2000:]}"
         )
     raw_records = run.records_text.encode("utf-8")
-    tests, manual, problems = {}, {}, []
+    tests, manual, problems = {}, {}, rules.solution_problems(nb, rule_calls)
     for index, cell in enumerate(nb.cells):
         gid = nbs.grade_id(cell)
         if nbs.is_manual(cell):
@@ -117,7 +122,7 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
         tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks}
     data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual,
             "titles": nbs.cell_titles(nb), "grade_ids": grade_ids, "problems": problems,
-            "sandbox": {str(i): src for i, src in sandbox.items()}}
+            "sandbox": {str(i): src for i, src in sandbox.items()}, "rules": rule_calls}
     write_json_atomic(cache, data)
     return data
 
@@ -213,7 +218,8 @@ def _grade_notebook(source_nb, name: str, folder: Path, limits: Limits, expected
         if c.cell_type == "code"
     }
     outcome = _run_with_stand_ins(code, rebuilt, source_nb, [release_folder, folder], limits)
-    return score_notebook(expected, outcome, answers, notes), rebuilt
+    verdicts = rules.verdicts(expected.get("rules", {}), rebuilt)  # outside the sandbox, on the sources
+    return score_notebook(expected, outcome, answers, notes, verdicts), rebuilt
 
 
 def _run_with_stand_ins(code: dict[int, str], rebuilt, source_nb, folders, limits: Limits) -> Outcome:

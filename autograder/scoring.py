@@ -42,14 +42,15 @@ def score_notebook(
     outcome: Outcome,
     answers: dict[str, str],
     notes: list[str],
-    rule_breaks: Mapping[str, Sequence[str]] | None = None,
+    rules: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
 ) -> NotebookResult:
     """The graded notebook. ``expected``: grading.expectations (tests, manual cells, titles, grade ids);
-    ``rule_breaks``: {test cell grade id: [a broken rule in words, ...]}, each scoring that cell 0."""
-    rule_breaks = rule_breaks or {}
+    ``rules``: {test cell grade id: [(report, reason), ...]}, one per rule set of that cell
+    (:func:`autograder.rules.verdicts`); a reason (a broken rule in words) scores that cell 0."""
+    rules = rules or {}
     grade_ids = expected["grade_ids"]
     cells = {
-        gid: score_test(test, outcome, grade_ids, expected["titles"].get(gid, gid), rule_breaks.get(gid, ()))
+        gid: score_test(test, outcome, grade_ids, expected["titles"].get(gid, gid), rules.get(gid, ()))
         for gid, test in expected["tests"].items()
     }
     for gid, manual in expected["manual"].items():
@@ -84,7 +85,8 @@ def zero_notebook(expected: dict, reason: str, status: str) -> NotebookResult:
 
 
 def score_test(
-    test: dict, outcome: Outcome, grade_ids: Sequence[str | None], title: str, rule_breaks: Sequence[str] = ()
+    test: dict, outcome: Outcome, grade_ids: Sequence[str | None], title: str,
+    rules: Sequence[tuple[str, str | None]] = (),
 ) -> CellResult:
     """One autograded test cell. ``test``: {"index", "points", "checks": [[check, case, status, value,
     tolerance], ...]} as the solution recorded them."""
@@ -107,7 +109,8 @@ def score_test(
             first_problem = first_problem or f"{name}, {failed[0]}"
         else:
             reports.append(f"✓ {name}: {len(rows)} case(s) passed")
-    reports += [f"✗ rule broken: {broken}" for broken in rule_breaks]
+    reports += [report for report, _ in rules]
+    rule_breaks = [reason for _, reason in rules if reason]
     passed = first_problem is None and bool(test["checks"]) and not rule_breaks
     reason = None
     if not passed:
@@ -125,10 +128,8 @@ def score_test(
                 )
             elif index in outcome.cell_errors:
                 reason += f": {outcome.cell_errors[index][:300]}"
-        elif first_problem:
-            reason = first_problem
-        else:
-            reason = "rule broken: " + "; ".join(rule_breaks)
+        else:  # a broken rule first: it stands even where the values are right
+            reason = "; ".join([*rule_breaks, *([first_problem] if first_problem else [])])
         stopped_answers = [
             f"{cell_name(grade_ids, i)} was stopped: {r}" for i, r in stopped.items() if i < index
         ]

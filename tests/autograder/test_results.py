@@ -42,12 +42,12 @@ def test_scoring_passes_fails_and_words_hidden_cases():
 
 def test_a_broken_rule_scores_the_test_cell_zero_with_its_reason():
     records = {("add", 0): ("ok", 3, TOLERANCE)}
-    nb = score_notebook(EXPECTED, Outcome(records), {}, [],
-                        rule_breaks={"test-add": ["no loops: `for` on line 2"]})
+    broken = ("✗ add_rules: 1 rule break(s)\n  loops: a `for` loop (line 2)", "rule add_rules broken: loops")
+    nb = score_notebook(EXPECTED, Outcome(records), {}, [], {"test-add": [broken]})
     add = nb.cells["test-add"]
     assert add.score == 0.0 and add.passed is False
-    assert add.reason == "rule broken: no loops: `for` on line 2"
-    assert "✗ rule broken: no loops: `for` on line 2" in add.reports
+    assert add.reason == "rule add_rules broken: loops"
+    assert broken[0] in add.reports and "✓ add: 1 case(s) passed" in add.reports
 
 
 def test_a_stopped_cell_is_charged_and_named():
