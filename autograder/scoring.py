@@ -128,8 +128,10 @@ def score_test(
                 )
             elif index in outcome.cell_errors:
                 reason += f": {outcome.cell_errors[index][:300]}"
-        else:  # a broken rule first: it stands even where the values are right
-            reason = "; ".join([*rule_breaks, *([first_problem] if first_problem else [])])
+        else:
+            reason = first_problem
+        # a broken rule first: it stands whatever the values did
+        reason = "; ".join([*rule_breaks, *([reason] if reason else [])])
         stopped_answers = [
             f"{cell_name(grade_ids, i)} was stopped: {r}" for i, r in stopped.items() if i < index
         ]
