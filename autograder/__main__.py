@@ -4,7 +4,8 @@ release   write the student version of assignments into course/
 collect   import submissions from a folder (<student>/<assignment>/*.ipynb) or an LMS zip
 grade     autograde submissions in a sandbox and write the gradebook
 feedback  write per-student HTML feedback
-export    write CSV files of scores, with the reason for every zero
+export    write CSV files of scores, with the reason for every zero (--lms canvas|moodle: the LMS's import)
+gradescope  build the autograder zip Gradescope runs for one assignment
 report    write plots and an HTML page for the instructor
 status    show what has been collected, graded and fed back
 """
@@ -41,8 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     fee.add_argument("--assignment", action="append")
     exp = commands.add_parser("export", help="CSV of scores per student, assignment and exercise")
     exp.add_argument("--to", type=Path, help="folder for grades.csv and totals.csv (default grading/export)")
+    exp.add_argument("--lms", choices=("canvas", "moodle"),
+                     help="also write the gradebook file this LMS imports (students matched by the ids "
+                          "`collect` read from the LMS's file names)")
     rep = commands.add_parser("report", help="plots and an HTML page for the instructor")
     rep.add_argument("--to", type=Path, help="folder (default grading/report)")
+    gsc = commands.add_parser("gradescope", help="build the autograder zip Gradescope runs for an assignment")
+    gsc.add_argument("assignment", help="assignment folder in solutions/")
+    gsc.add_argument("--to", type=Path, help="folder for the zip (default grading/export)")
     sta = commands.add_parser("status", help="what has been collected, graded and fed back")
     _limit_args(sta)
     return parser
@@ -140,12 +147,17 @@ def _run(args, course) -> int:
     elif args.command == "export":
         from .outputs import export
 
-        for path in export(course, args.to):
+        for path in export(course, args.to, args.lms, log=lambda msg: print(msg, file=sys.stderr)):
             print(f"wrote {path}")
     elif args.command == "report":
         from .outputs import report
 
         print(f"wrote {report(course, args.to)}")
+    elif args.command == "gradescope":
+        from .gradescope import build_bundle
+
+        print(f"wrote {build_bundle(course, args.assignment, args.to)}; upload it as the assignment's "
+              "autograder in Gradescope (docs/instructor-guide.md, 'More than one machine')")
     elif args.command == "status":
         from .outputs import status, status_table
 
