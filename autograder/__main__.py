@@ -50,8 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     gsc = commands.add_parser("gradescope", help="build the autograder zip Gradescope runs for an assignment")
     gsc.add_argument("assignment", help="assignment folder in solutions/")
     gsc.add_argument("--to", type=Path, help="folder for the zip (default grading/export)")
-    sta = commands.add_parser("status", help="what has been collected, graded and fed back")
-    _limit_args(sta)
+    commands.add_parser("status", help="what has been collected, graded and fed back")
     return parser
 
 
@@ -97,13 +96,14 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     course = _course(args)
     from .collect import CollectError
+    from .course import UnknownAssignment
     from .grading import GradingError
     from .release import ReleaseError
     from .sandbox import SandboxUnavailable
 
     try:
         return _run(args, course)
-    except (ReleaseError, GradingError, CollectError, SandboxUnavailable) as exc:
+    except (ReleaseError, GradingError, CollectError, SandboxUnavailable, UnknownAssignment) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -161,7 +161,7 @@ def _run(args, course) -> int:
     elif args.command == "status":
         from .outputs import status, status_table
 
-        print(status_table(status(course, _limits(args))))
+        print(status_table(status(course)))
     return 0
 
 

@@ -353,20 +353,12 @@ def check(name: str, answer, cases=None, *, reference=None, expected=None, atol:
     print(f"✓ {name}: {len(runs)} case(s) passed")
 
 
-def read_records(path) -> dict[tuple[str, int], tuple[str, object, dict]]:
-    """Parse a record file: {(check, case): (status, plain value or error message, tolerance)}.
+def parse_records(text: str) -> dict[tuple[str, int], tuple[str, object, dict]]:
+    """Parse the text of a record file: {(check, case): (status, plain value or error message, tolerance)}.
 
     Used by the trusted grader. Malformed lines are skipped (a student's code can write to the file).
     The first record of a (check, case) wins, so a record appended later cannot overwrite it.
     """
-    if not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return parse_records(f.read())
-
-
-def parse_records(text: str) -> dict[tuple[str, int], tuple[str, object, dict]]:
-    """:func:`read_records` on the text of a record file (which the trusted grader reads itself)."""
     records = {}
     for line in text.splitlines():
         try:

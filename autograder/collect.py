@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import lms
 from .config import Course
+from .course import notebook_path
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 MAX_FILE = 50 * 2**20
@@ -57,9 +58,7 @@ def collect(course: Course, source: Path, assignments: list[str] | None = None) 
         )
     known = course.assignments()
     wanted = assignments or known
-    bad = [a for a in wanted if a not in known]
-    if bad:
-        raise CollectError(f"unknown assignment {', '.join(bad)} (known: {', '.join(known)})")
+    course.require(wanted)
     with tempfile.TemporaryDirectory(prefix="autograder-collect-") as tmp:
         if source.is_file():
             if not zipfile.is_zipfile(source):
@@ -146,7 +145,7 @@ def _scan(root: Path, known, wanted, staged, identities) -> list[Entry]:
                     identities[(student, assignment)] = identity
             else:
                 student, assignment = _flat_name(path.name, known)
-            inner_path = Path(f"{assignment}.ipynb") if assignment else None
+            inner_path = notebook_path(Path("."), assignment).relative_to(assignment) if assignment else None
             if assignment is None:
                 entries.append(
                     Entry(
@@ -296,7 +295,7 @@ def _store_one(course: Course, student: str, assignment: str, files: dict[str, P
                         "it will score 0 unless the student resubmits a notebook saved by Jupyter",
                     )
                 )
-    expected = {p.name for p in course.source_notebooks(assignment)}
+    expected = {course.source_notebook(assignment).name}
     for name in sorted(expected - set(notebooks)):
         entries.append(
             Entry(

@@ -1,37 +1,30 @@
-"""Where things live, and nbgrader's configuration as a traitlets Config."""
+"""The folders of a course (the repository's, or a test's), and nbgrader's configuration as a traitlets
+Config. The conventions and discovery are autograder.course's."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-COURSE = ROOT / "course"
-GRADING = ROOT / "grading"
+from .course import (
+    COURSE,
+    GRADING,
+    ROOT,  # noqa: F401 (the checkout's root, imported from here by tests and deploy/)
+    SOLUTIONS,
+    assignments,
+    notebook_path,
+    require_assignment,
+)
 
 # nbgrader runs the `alembic` command of the environment it is installed in: make it findable even when
 # the interpreter was started by its full path without activating the virtual environment.
 _bin = os.path.dirname(os.path.abspath(os.sys.executable))
 if _bin not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
-
-
-def assignments(solutions: Path = SOLUTIONS) -> list[str]:
-    """Every assignment folder in solutions/, in course order (NN-name)."""
-    if not Path(solutions).is_dir():
-        return []
-    return sorted(
-        p.name for p in Path(solutions).iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").exists()
-    )
-
-
-def notebook_path(assignment: str, root: Path = SOLUTIONS) -> Path:
-    return root / assignment / f"{assignment}.ipynb"
 
 
 def nbgrader_config(**overrides: str) -> Config:
@@ -55,7 +48,6 @@ class Course:
     solutions: Path = SOLUTIONS
     release: Path = COURSE
     grading: Path = GRADING
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def submitted(self) -> Path:
@@ -96,9 +88,14 @@ class Course:
     def assignments(self) -> list[str]:
         return assignments(self.solutions)
 
-    def source_notebooks(self, assignment: str) -> list[Path]:
-        """The instructor notebooks of an assignment (usually one, named like the folder)."""
-        return sorted(p for p in (self.solutions / assignment).glob("*.ipynb"))
+    def source_notebook(self, assignment: str) -> Path:
+        """The instructor's notebook of ``assignment`` (:func:`autograder.course.notebook_path`)."""
+        return notebook_path(self.solutions, assignment)
+
+    def require(self, assignments: list[str]) -> None:
+        """:class:`autograder.course.UnknownAssignment` for the first name not in this course."""
+        for name in assignments:
+            require_assignment(self.solutions, name)
 
     def students(self) -> list[str]:
         if not self.submitted.is_dir():

@@ -1,8 +1,10 @@
-"""Writing results into nbgrader's gradebook, so formgrader, nbgrader's feedback and export keep working.
+"""Writing results where nbgrader's tools look: the gradebook, so formgrader, nbgrader's feedback and
+export keep working, and the graded notebook formgrader shows.
 
-Only the main grading process calls this, one result at a time. Every write is an update of the entry
-for (student, assignment, notebook, cell): running it again changes nothing, and a manual score given in
-formgrader is never overwritten.
+Only the main grading process writes the gradebook, one result at a time (:func:`write_result`). Every
+write is an update of the entry for (student, assignment, notebook, cell): running it again changes
+nothing, and a manual score given in formgrader is never overwritten. Each grading worker writes the
+graded notebook of the submission it graded (:func:`write_autograded`), before its result.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import nbformat
 
 from . import notebooks as nbs
 from .config import Course
-from .grading import clean
+from .results import Result, clean
 
 
 def ensure_assignment(course: Course, assignment: str) -> None:
@@ -24,10 +26,9 @@ def ensure_assignment(course: Course, assignment: str) -> None:
     them (a release into a temporary folder, so course/ is not touched)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    wanted = {}
-    for path in course.source_notebooks(assignment):
-        nb = nbs.read(path)
-        wanted[path.stem] = {nbs.grade_id(c) for c in nb.cells if nbs.nbgrader_meta(c).get("grade")}
+    path = course.source_notebook(assignment)
+    nb = nbs.read(path)
+    wanted = {path.stem: {nbs.grade_id(c) for c in nb.cells if nbs.nbgrader_meta(c).get("grade")}}
     with Gradebook(course.db_url) as gb:
         try:
             known = {
@@ -52,51 +53,39 @@ def open_gradebook(course: Course):
     return Gradebook(course.db_url)
 
 
-def write_result(course: Course, result: dict, gb=None) -> None:
-    """Store one graded submission: the submission, every grade cell's auto score, a comment with the
-    reason for a zero, and the graded notebook formgrader shows. ``gb``: an open Gradebook to reuse."""
-    if gb is None:
-        with open_gradebook(course) as gb:
-            _write(course, result, gb)
-    else:
-        _write(course, result, gb)
-    _write_autograded(course, result)
-
-
-def _write(course: Course, result: dict, gb) -> None:
+def write_result(course: Course, result: Result, gb) -> None:
+    """Store one graded submission in the open Gradebook ``gb``: the submission, every grade cell's auto
+    score, and a comment with the reason for a zero."""
     from nbgrader.api import MissingEntry
 
-    student, assignment = result["student"], result["assignment"]
-    if True:
-        gb.update_or_create_student(student)
-        try:
-            gb.find_submission(assignment, student)
-        except MissingEntry:
-            timestamp = _timestamp(course, student, assignment)
-            with (
-                warnings.catch_warnings()
-            ):  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
-                warnings.simplefilter("ignore")
-                gb.add_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-        for nb_name, nb in result["notebooks"].items():
-            for gid, cell in nb["cells"].items():
-                try:
-                    grade = gb.find_grade(gid, nb_name, assignment, student)
-                except MissingEntry:
-                    continue
-                if cell["kind"] == "auto":
-                    grade.auto_score = float(cell["score"])
-                    grade.needs_manual_grade = False
-                else:
-                    grade.auto_score = None if nb["status"] == "graded" else 0.0
-                    grade.needs_manual_grade = grade.manual_score is None and nb["status"] == "graded"
-                try:
-                    comment = gb.find_comment(gid, nb_name, assignment, student)
-                except MissingEntry:
-                    comment = None
-                if comment is not None:
-                    comment.auto_comment = cell.get("reason")
-            gb.db.commit()
+    student, assignment = result.student, result.assignment
+    gb.update_or_create_student(student)
+    try:
+        gb.find_submission(assignment, student)
+    except MissingEntry:
+        timestamp = _timestamp(course, student, assignment)
+        with warnings.catch_warnings():  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+            warnings.simplefilter("ignore")
+            gb.add_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
+    for nb_name, nb in result.notebooks.items():
+        for gid, cell in nb.cells.items():
+            try:
+                grade = gb.find_grade(gid, nb_name, assignment, student)
+            except MissingEntry:
+                continue
+            if cell.kind == "auto":
+                grade.auto_score = float(cell.score)
+                grade.needs_manual_grade = False
+            else:
+                grade.auto_score = None if nb.status == "graded" else 0.0
+                grade.needs_manual_grade = grade.manual_score is None and nb.status == "graded"
+            try:
+                comment = gb.find_comment(gid, nb_name, assignment, student)
+            except MissingEntry:
+                comment = None
+            if comment is not None:
+                comment.auto_comment = cell.reason
+        gb.db.commit()
 
 
 def _timestamp(course: Course, student: str, assignment: str) -> str | None:
@@ -114,35 +103,23 @@ def _timestamp(course: Course, student: str, assignment: str) -> str | None:
     return text
 
 
-def _write_autograded(course: Course, result: dict) -> None:
-    """grading/autograded/<student>/<assignment>/<notebook>.ipynb: the rebuilt notebook with the trusted
-    report as each test cell's output (what formgrader displays next to the scores)."""
-    student, assignment = result["student"], result["assignment"]
-    for source in course.source_notebooks(assignment):
-        nb_result = result["notebooks"].get(source.stem)
-        if nb_result is None:
+def write_autograded(course: Course, result: Result, rebuilt) -> None:
+    """grading/autograded/<student>/<assignment>/<notebook>.ipynb: the notebook that was graded
+    (``rebuilt``, see autograder.course.rebuild) with the trusted report as each test cell's output (what
+    formgrader displays next to the scores)."""
+    (name, nb_result), = result.notebooks.items()
+    rebuilt = nbformat.from_dict(clean(rebuilt))  # a lone surrogate in an answer cannot be written
+    for index, cell in enumerate(rebuilt.cells):
+        info = nb_result.cells.get(nbs.grade_id(cell))
+        if cell.cell_type != "code" or not info or info.kind != "auto":
             continue
-        student_nb = None
-        path = course.submitted / student / assignment / source.name
-        if nb_result["status"] == "graded":
-            try:
-                student_nb = nbs.read(path)
-            except Exception:  # it was readable when graded; if not now, show the stubs
-                student_nb = None
-        rebuilt, _, _ = nbs.rebuild(nbs.read(source), student_nb)
-        rebuilt = nbformat.from_dict(clean(rebuilt))  # a lone surrogate in an answer cannot be written
-        for index, cell in enumerate(rebuilt.cells):
-            gid = nbs.grade_id(cell)
-            info = nb_result["cells"].get(gid)
-            if cell.cell_type != "code" or not info or info["kind"] != "auto":
-                continue
-            text = "\n".join(info["reports"]) or ""
-            if info["reason"]:
-                text += f"\nscore 0: {info['reason']}"
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.strip() + "\n")]
-            cell.execution_count = index + 1
-        dest = course.autograded / student / assignment / source.name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        nbformat.write(rebuilt, str(tmp))
-        tmp.replace(dest)
+        text = "\n".join(info.reports) or ""
+        if info.reason:
+            text += f"\nscore 0: {info.reason}"
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.strip() + "\n")]
+        cell.execution_count = index + 1
+    dest = course.autograded / result.student / result.assignment / f"{name}.ipynb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    nbformat.write(rebuilt, str(tmp))
+    tmp.replace(dest)

@@ -8,6 +8,8 @@ is git-ignored.
 
 import os
 
+from autograder.course import CODE_STUB, TEXT_STUB
+
 _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -24,5 +26,5 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_root, "grading", "gradeb
 # The student release keeps the small data files an assignment folder holds, never caches.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".pytest_cache"]
 # Solutions are replaced by a stub that fails loudly until the student writes code.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.code_stub = {"python": CODE_STUB}
+c.ClearSolutions.text_stub = TEXT_STUB

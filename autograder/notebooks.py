@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import nbformat
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", re.S | re.M)
 HIDDEN_REGION = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.S | re.M)
-FRAMEWORKS = ("tinygrad_ref", "numpy", "pytorch", "tensorflow")
 
 
 def read(path: Path | str) -> nbformat.NotebookNode:
@@ -126,54 +124,12 @@ def points(cell) -> float:
         return 0.0
 
 
-def _source(cell) -> str:
+def source_text(cell) -> str:
+    """A cell's source as one string, whatever a submitted notebook holds there (a list, or garbage)."""
     source = cell.get("source", "")
     if isinstance(source, list):
         source = "".join(str(s) for s in source)
     return source if isinstance(source, str) else ""
-
-
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-TEXT_STUB = "YOUR ANSWER HERE"
-
-
-def rebuild(source_nb, student_nb) -> tuple[nbformat.NotebookNode, dict[str, str], list[str]]:
-    """The notebook to grade: the instructor's source with only the student's answers put in.
-
-    Every cell, its order, metadata, points and the kernelspec come from ``source_nb`` (the solution
-    notebook, with its hidden tests). Each solution (answer) cell's source is replaced by the source of
-    the student's cell with the same grade_id and cell type, or by the release stub when the student's
-    notebook has none. Nothing else of the student's notebook is used, so deleted, edited, moved or
-    re-labelled test cells, changed points or a changed kernelspec change nothing.
-
-    Returns the rebuilt notebook, the student's answers by grade_id, and notes on missing answers.
-    """
-    answers: dict[str, tuple[str, str]] = {}
-    for cell in (student_nb or {}).get("cells", []) or []:
-        try:
-            meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-            gid = meta.get("grade_id")
-            if meta.get("solution") and isinstance(gid, str) and gid not in answers:
-                answers[gid] = (str(cell.get("cell_type")), _source(cell))
-        except AttributeError:
-            continue
-    nb = nbformat.from_dict(json.loads(json.dumps(source_nb)))
-    taken, notes = {}, []
-    for cell in nb.cells:
-        cell.pop("outputs", None)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-        if not is_solution(cell):
-            continue
-        gid = grade_id(cell)
-        kind, text = answers.get(gid, (None, None))
-        if kind == cell.cell_type:
-            cell.source = text
-        else:
-            cell.source = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
-            notes.append(f"answer cell {gid} is missing from the submitted notebook; graded as left blank")
-        taken[gid] = cell.source
-    return nb, taken, notes
 
 
 # ---------------------------------------------------------------- what the grading sandbox runs
@@ -316,15 +272,6 @@ def sandbox_sources(source_nb) -> dict[int, str]:
         if not is_solution(cell) and index not in out:
             out[index] = cell.source
     return out
-
-
-def answer_stub(cell) -> str:
-    """A code answer cell as the release has it: each solution region replaced by the stub, at its
-    indentation (what nbgrader's ClearSolutions does), or the whole cell when it has no region."""
-    if not SOLUTION_REGION.search(cell.source):
-        return CODE_STUB
-    region = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*", re.S | re.M)
-    return region.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError()", cell.source)
 
 
 class _SkipChecks(ast.NodeTransformer):

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import shutil
 from pathlib import Path
 
-from . import notebooks as nbs
 from .config import Course
-from .grading import load_json, result_key, result_path
+from .grading import result_key, result_path
+from .results import NotebookResult, Result, load_result
 
 
-def _results(course: Course, students=None, assignments=None) -> list[dict]:
+def _results(course: Course, students=None, assignments=None) -> list[Result]:
+    """The stored results (one damaged by hand or by a crash is skipped, not fatal)."""
     out = []
     if not course.results.is_dir():
         return out
@@ -28,24 +28,10 @@ def _results(course: Course, students=None, assignments=None) -> list[dict]:
         for path in sorted(folder.glob("*.json")):
             if assignments and path.stem not in assignments:
                 continue
-            result = load_json(path)
-            if _well_formed(result):
+            result = load_result(path)
+            if result is not None:
                 out.append(result)
     return out
-
-
-def _well_formed(result) -> bool:
-    """A result file as grade writes it (one damaged by hand or by a crash is skipped, not fatal)."""
-    try:
-        return all(
-            isinstance(result[k], str) for k in ("student", "assignment")
-        ) and all(
-            isinstance(c, dict) and "score" in c and "points" in c and "kind" in c
-            for nb in result["notebooks"].values()
-            for c in nb["cells"].values()
-        )
-    except (TypeError, KeyError, AttributeError):
-        return False
 
 
 def _manual_grades(course: Course) -> dict:
@@ -74,51 +60,38 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
     manual = _manual_grades(course)
     rows = []
     for result in _results(course, students, assignments):
-        for nb_name, nb in result["notebooks"].items():
-            order, titles = _cell_info(course, result["assignment"], nb_name)
-            for gid in sorted(nb["cells"], key=lambda g: order.get(g, 10**6)):
-                cell = nb["cells"][gid]
-                score, reason, status = cell["score"], cell["reason"], None
-                override = manual.get((result["student"], result["assignment"], nb_name, gid))
+        for nb_name, nb in result.notebooks.items():
+            for gid, cell in nb.in_order():
+                score, reason, status = cell.score, cell.reason, None
+                override = manual.get((result.student, result.assignment, nb_name, gid))
                 if override is not None:
                     score, status = override[0], "graded by hand"
                     if score == 0:
                         reason = "graded 0 by hand" + (f": {override[1]}" if override[1] else "")
-                elif cell["kind"] == "manual":
-                    if nb["status"] == "graded":
+                elif cell.kind == "manual":
+                    if nb.status == "graded":
                         status, reason = "awaiting manual grading", "not graded by hand yet (formgrader)"
                     else:
                         status, score = "zero", 0.0
                 else:
-                    status = "passed" if cell["passed"] else "failed"
+                    status = "passed" if cell.passed else "failed"
                 if score == 0 and not reason:
-                    reason = nb.get("reason") or "no answer"
+                    reason = nb.reason or "no answer"
                 rows.append(
                     {
-                        "student": result["student"],
-                        "assignment": result["assignment"],
+                        "student": result.student,
+                        "assignment": result.assignment,
                         "notebook": nb_name,
-                        "exercise": titles.get(gid, gid),
+                        "exercise": cell.title,
                         "grade_id": gid,
-                        "kind": cell["kind"],
-                        "max_points": cell["points"],
+                        "kind": cell.kind,
+                        "max_points": cell.points,
                         "score": score,
                         "status": status,
                         "reason": reason or "",
                     }
                 )
     return rows
-
-
-def _cell_info(course: Course, assignment: str, nb_name: str) -> tuple[dict[str, int], dict[str, str]]:
-    """The position of each graded cell in the source notebook, and its exercise title."""
-    path = course.solutions / assignment / f"{nb_name}.ipynb"
-    try:
-        nb = nbs.read(path)
-    except (OSError, ValueError):
-        return {}, {}
-    order = {nbs.grade_id(c): i for i, c in enumerate(nb.cells) if nbs.grade_id(c)}
-    return order, nbs.cell_titles(nb)
 
 
 # ---------------------------------------------------------------- export
@@ -186,15 +159,15 @@ def feedback(course: Course, students=None, assignments=None) -> list[Path]:
     manual = _manual_grades(course)
     written = []
     for result in _results(course, students, assignments):
-        for nb_name, nb in result["notebooks"].items():
-            page = _feedback_page(course, result, nb_name, nb, manual)
-            dest = course.feedback / result["student"] / result["assignment"] / f"{nb_name}.html"
+        for nb_name, nb in result.notebooks.items():
+            page = _feedback_page(result, nb_name, nb, manual)
+            dest = course.feedback / result.student / result.assignment / f"{nb_name}.html"
             dest.parent.mkdir(parents=True, exist_ok=True)
             tmp = dest.with_name(f".{dest.name}.tmp")
             tmp.write_text(page, encoding="utf-8")
             tmp.replace(dest)
             written.append(dest)
-        _copy_exchange_files(course, result["student"], result["assignment"])
+        _copy_exchange_files(course, result.student, result.assignment)
     return written
 
 
@@ -210,50 +183,48 @@ def _copy_exchange_files(course: Course, student: str, assignment: str) -> None:
             shutil.copyfile(src, course.feedback / student / assignment / name)
 
 
-def _feedback_page(course, result, nb_name, nb, manual) -> str:
+def _feedback_page(result: Result, nb_name: str, nb: NotebookResult, manual) -> str:
     e = html.escape
-    student, assignment = result["student"], result["assignment"]
-    order, titles = _cell_info(course, assignment, nb_name)
+    student, assignment = result.student, result.assignment
     total, maximum, waiting = 0.0, 0.0, 0
     parts = []
-    for gid in sorted(nb["cells"], key=lambda g: order.get(g, 10**6)):
-        cell = nb["cells"][gid]
-        maximum += cell["points"]
+    for gid, cell in nb.in_order():
+        maximum += cell.points
         override = manual.get((student, assignment, nb_name, gid))
-        score = override[0] if override else cell["score"]
+        score = override[0] if override else cell.score
         exercise = gid.split("-", 1)[1] if "-" in gid else gid
-        answer = nb["answers"].get(f"ex-{exercise}") if cell["kind"] == "auto" else nb["answers"].get(gid)
-        block = [f'<div class="cell"><h3>{e(titles.get(gid, gid))}: ']
+        answer = nb.answers.get(f"ex-{exercise}") if cell.kind == "auto" else nb.answers.get(gid)
+        block = [f'<div class="cell"><h3>{e(cell.title)}: ']
         if score is None:
             waiting += 1
             block.append(
-                f'<span class="manual">awaiting grading by hand ({cell["points"]:g} points)</span></h3>'
+                f'<span class="manual">awaiting grading by hand ({cell.points:g} points)</span></h3>'
             )
         else:
             total += score
-            css = "pass" if score >= cell["points"] else "fail"
-            block.append(f'<span class="{css}">{score:g} / {cell["points"]:g}</span></h3>')
+            css = "pass" if score >= cell.points else "fail"
+            block.append(f'<span class="{css}">{score:g} / {cell.points:g}</span></h3>')
         if answer is not None:
             block.append(f"<p>Your answer:</p><pre>{e(answer)}</pre>")
-        if cell["reports"]:
-            block.append(f"<p>Checks:</p><pre>{e(chr(10).join(cell['reports']))}</pre>")
-        reason = cell["reason"] or (nb.get("reason") if score == 0 else None)
+        if cell.reports:
+            block.append(f"<p>Checks:</p><pre>{e(chr(10).join(cell.reports))}</pre>")
+        reason = cell.reason or (nb.reason if score == 0 else None)
         if override and override[1]:
             block.append(f"<p>Grader's comment: {e(override[1])}</p>")
         elif score == 0 and reason:
             block.append(f'<p class="fail">Why 0: {e(reason)}</p>')
         block.append("</div>")
         parts.append("".join(block))
-    faults = "".join(f"<li>{e(f['cell'])}: {e(f['reason'])}</li>" for f in nb.get("faults", []))
-    notes = "".join(f"<li>{e(n)}</li>" for n in nb.get("notes", []))
+    faults = "".join(f"<li>{e(f.cell)}: {e(f.reason)}</li>" for f in nb.faults)
+    notes = "".join(f"<li>{e(n)}</li>" for n in nb.notes)
     head = (
         f"<h1>{e(assignment)}: feedback for {e(student)}</h1>"
         f"<p><b>Score: {total:g} / {maximum:g}</b>"
         + (f" ({waiting} written answer(s) still to be graded by hand)" if waiting else "")
         + "</p>"
     )
-    if nb["status"] != "graded":
-        head += f'<p class="fail">{e(nb["reason"] or "")}</p>'
+    if nb.status != "graded":
+        head += f'<p class="fail">{e(nb.reason or "")}</p>'
     if faults:
         head += f"<p>Cells stopped while grading (they score 0):</p><ul>{faults}</ul>"
     if notes:
@@ -342,7 +313,7 @@ def report(course: Course, dest: Path | None = None) -> Path:
 # ---------------------------------------------------------------- status
 
 
-def status(course: Course, limits) -> list[dict]:
+def status(course: Course) -> list[dict]:
     """Per assignment: submissions collected, graded (current), out of date, not graded, fed back."""
     out = []
     students = course.students()
@@ -360,15 +331,15 @@ def status(course: Course, limits) -> list[dict]:
                 continue
             row["collected"] += 1
             path = result_path(course, student, assignment)
-            result = load_json(path)
-            if not _well_formed(result):
+            result = load_result(path)
+            if result is None:
                 row["not_graded"] += 1
                 continue
-            if result.get("key") == result_key(course, student, assignment, limits):
+            if result.key == result_key(course, student, assignment):
                 row["graded"] += 1
             else:
                 row["outdated"] += 1
-            pages = [course.feedback / student / assignment / f"{nb}.html" for nb in result["notebooks"]]
+            pages = [course.feedback / student / assignment / f"{nb}.html" for nb in result.notebooks]
             if pages and all(p.exists() and p.stat().st_mtime >= path.stat().st_mtime for p in pages):
                 row["feedback"] += 1
         out.append(row)
@@ -386,6 +357,3 @@ def status_table(rows: list[dict]) -> str:
         )
     return "\n".join(lines)
 
-
-def dumps(data) -> str:
-    return json.dumps(data, indent=1, sort_keys=True)

@@ -1,9 +1,9 @@
 """`grade`: autograde chosen students and assignments with N worker processes.
 
 Workers run sandboxes and write one result file each (atomically); the main process alone writes the
-gradebook, one result at a time, as results arrive. Results that are current (same submission, source,
-grader and limits) are reused, so a run that was killed resumes where it stopped and ends with the same
-grades.
+gradebook, one result at a time, as results arrive. Results that are current (the same submission and the same
+fingerprint of the assignment, see grading.result_key; the limits are not part of it) are reused, so a run
+that was killed resumes where it stopped and ends with the same grades; `grade --force` regrades.
 """
 
 from __future__ import annotations
@@ -21,20 +21,17 @@ from pathlib import Path
 from .config import Course
 from .gradebook import ensure_assignment, open_gradebook, write_result
 from .grading import GradingError, current_result, expectations, grade_submission
+from .results import Result
 from .sandbox import Limits, check_available, sandbox_notes
 
 
 def select(
     course: Course, students: list[str] | None, assignments: list[str] | None
 ) -> list[tuple[str, str]]:
-    """The (student, assignment) pairs to grade; GradingError names what is unknown and what to do."""
-    known = course.assignments()
-    names = assignments or known
-    unknown = [a for a in names if a not in known]
-    if unknown:
-        raise GradingError(
-            f"no assignment {', '.join(unknown)} in {course.solutions} (known: {', '.join(known)})"
-        )
+    """The (student, assignment) pairs to grade; UnknownAssignment or GradingError names what is unknown
+    and what to do."""
+    names = assignments or course.assignments()
+    course.require(names)
     everyone = course.students()
     chosen = students or everyone
     missing = [s for s in chosen if s not in everyone]
@@ -57,6 +54,10 @@ def clean_stale_jobs() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def grade(
     course: Course,
     students: list[str] | None = None,
@@ -64,13 +65,11 @@ def grade(
     workers: int = 2,
     limits: Limits | None = None,
     progress: bool = True,
-    log=None,
     force: bool = False,
 ) -> dict:
-    """Grade, write the gradebook, and return a summary: {"graded", "reused", "results": [...],
-    "problems": [...]}."""
+    """Grade, write the gradebook, log warnings and errors to stderr, and return a summary: {"graded",
+    "reused", "results": [Result, ...], "problems": [...], "failures": [...], "seconds"}."""
     limits = limits or Limits()
-    log = log or (lambda msg: print(msg, file=sys.stderr))
     check_available()
     for note in sandbox_notes():
         log(f"warning: {note}")
@@ -80,17 +79,15 @@ def grade(
     expected, problems = {}, []
     for assignment in names:
         ensure_assignment(course, assignment)
-        expected[assignment] = {}
-        for path in course.source_notebooks(assignment):
-            exp = expectations(course, assignment, path, limits)
-            expected[assignment][path.name] = exp
-            problems += [f"{path}: {p}" for p in exp["problems"]]
+        expected[assignment] = expectations(course, assignment, limits)
+        path = course.source_notebook(assignment)
+        problems += [f"{path}: {p}" for p in expected[assignment]["problems"]]
     for problem in problems:
         log(f"warning: {problem}")
 
     results, todo = [], []
     for student, assignment in jobs:
-        done = None if force else current_result(course, student, assignment, limits)
+        done = None if force else current_result(course, student, assignment)
         if done is None:
             todo.append((student, assignment))
         else:
@@ -136,7 +133,7 @@ def grade(
         bar.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    results.sort(key=lambda r: (r["student"], r["assignment"]))
+    results.sort(key=lambda r: (r.student, r.assignment))
     for failure in failures:
         log(f"error: {failure}")
     return {
@@ -161,14 +158,14 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _store(course: Course, result: dict, gb, failures: list[str]) -> None:
-    """Write one result into the gradebook and graded notebook; a failure is that submission's alone."""
+def _store(course: Course, result: Result, gb, failures: list[str]) -> None:
+    """Write one result into the gradebook; a failure is that submission's alone."""
     try:
         write_result(course, result, gb)
     except Exception as exc:  # e.g. the submission's files changed since grading; the others go on
         gb.db.rollback()
         failures.append(
-            f"{result.get('student')}/{result.get('assignment')}: graded, but storing the result in the "
+            f"{result.student}/{result.assignment}: graded, but storing the result in the "
             f"gradebook failed ({type(exc).__name__}: {str(exc)[:200]}); run `python -m autograder grade` "
             "again to retry it"
         )
@@ -192,22 +189,17 @@ def _progress(total: int, enabled: bool):
 
 def summary_table(summary: dict) -> str:
     """Per assignment: submissions graded, mean score, zeros and stopped cells."""
-    by_assignment: dict[str, list[dict]] = {}
+    by_assignment: dict[str, list[Result]] = {}
     for result in summary["results"]:
-        by_assignment.setdefault(result["assignment"], []).append(result)
+        by_assignment.setdefault(result.assignment, []).append(result)
     lines = [
         f"{'assignment':<24} {'graded':>6} {'mean auto score':>16} {'full marks':>10} {'zero':>5} "
         f"{'stopped cells':>13}"
     ]
     for assignment, results in sorted(by_assignment.items()):
-        auto_max = sum(
-            c["points"]
-            for nb in results[0]["notebooks"].values()
-            for c in nb["cells"].values()
-            if c["kind"] == "auto"
-        )
-        scores = [r["auto_score"] for r in results]
-        faults = sum(len(nb["faults"]) for r in results for nb in r["notebooks"].values())
+        auto_max = sum(c.points for c in results[0].cells() if c.kind == "auto")
+        scores = [r.auto_score for r in results]
+        faults = sum(len(nb.faults) for r in results for nb in r.notebooks.values())
         lines.append(
             f"{assignment:<24} {len(results):>6} {sum(scores) / len(scores):>10.2f} / {auto_max:<4g}"
             f"{sum(s == auto_max for s in scores):>10} {sum(s == 0 for s in scores):>5} {faults:>13}"

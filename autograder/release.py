@@ -9,6 +9,7 @@ import nbformat
 
 from . import notebooks as nbs
 from .config import Course
+from .course import notebook_path
 from .launch import COLAB_CELL_MARK, colab_install_source, colab_ready, repository
 
 # JupyterLab's Run All and nbclient go on past a cell with this tag when it raises (a blank exercise or
@@ -29,20 +30,16 @@ def release(
 ) -> list[Path]:
     """Write the student version of each assignment (all by default) into course/ or ``dest``.
 
-    Returns the released notebook paths. Raises ReleaseError naming the assignment and nbgrader's message.
+    Returns the released notebook paths. Raises UnknownAssignment for a name that is not an assignment,
+    and ReleaseError naming the assignment and nbgrader's message when nbgrader fails.
     The sources, release folder and gradebook are those of ``course`` (the repository's by default);
     ``dest`` and ``db_url`` override the last two.
     """
     from nbgrader.apps import NbGraderAPI
 
     course = course or Course()
-    known = course.assignments()
-    names = names or known
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ReleaseError(
-            f"no assignment named {', '.join(unknown)} in {course.solutions} (known: {', '.join(known)})"
-        )
+    names = names or course.assignments()
+    course.require(names)
     config = course.nbgrader_config()
     if dest is not None:
         config.CourseDirectory.release_directory = str(Path(dest).resolve())
@@ -57,13 +54,11 @@ def release(
         result = api.generate_assignment(name, force=True, create=True)
         if not result["success"]:
             raise ReleaseError(f"releasing {name} failed:\n{result['error']}\n{result['log']}")
-        released = Path(api.coursedir.format_path(api.coursedir.release_directory, ".", name))
-        for notebook in sorted(released.glob("*.ipynb")):
-            tag_expected_failures(notebook)
-            source = course.solutions / name / notebook.name
-            if source.is_file() and colab_ready(source):
-                add_colab_install_cell(notebook)
-            out.append(notebook)
+        notebook = notebook_path(Path(api.coursedir.root, api.coursedir.release_directory), name)
+        tag_expected_failures(notebook)
+        if colab_ready(course.source_notebook(name)):
+            add_colab_install_cell(notebook)
+        out.append(notebook)
     return out
 
 

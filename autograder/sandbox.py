@@ -584,30 +584,27 @@ def run_cells(
     limits: Limits,
     workdir: Path | None = None,
     python: str = sys.executable,
-    exclude_notebooks: bool = False,
 ) -> RunResult:
     """Run ``cells`` (``(index, source)`` pairs) in a fresh sandbox whose working directory starts as a
     copy of the regular files of ``files`` (a folder or a list of folders, later ones overriding earlier
-    ones; notebooks left out with ``exclude_notebooks``). Returns what happened; never raises for anything
+    ones; notebooks left out: the cells are what runs). Returns what happened; never raises for anything
     the code inside does."""
     base = Path(tempfile.mkdtemp(prefix=f"autograder-job-{os.getpid()}-", dir=workdir))
     os.chmod(base, 0o700)
     uid = UID_BASE + os.getpid()
     try:
-        return _run(base, uid, cells, files, limits, python, exclude_notebooks)
+        return _run(base, uid, cells, files, limits, python)
     finally:
         _kill_uid(uid)
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _run(
-    base: Path, uid: int, cells, files, limits: Limits, python: str, exclude_notebooks: bool
-) -> RunResult:
+def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> RunResult:
     (base / "work").mkdir()
     (base / "out").mkdir()
     for folder in [files] if isinstance(files, (str, Path)) else files or []:
         if Path(folder).is_dir():
-            _copy_tree(Path(folder), base / "work", exclude_notebooks=exclude_notebooks)
+            _copy_tree(Path(folder), base / "work")
     (base / "passwd").write_text(f"root:x:0:0::/root:/bin/sh\nstudent:x:{uid}:{uid}::/tmp:/bin/sh\n")
     (base / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
     for path in (base / "passwd", base / "group"):
@@ -724,8 +721,9 @@ def _kill_uid(uid: int) -> None:
         time.sleep(0.02)
 
 
-def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB, exclude_notebooks: bool = False) -> None:
-    """Copy regular files and folders only (no symlinks, devices or FIFOs), up to ``max_bytes``."""
+def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
+    """Copy regular files and folders only (no symlinks, devices or FIFOs), up to ``max_bytes``; no
+    notebooks (the solution's would hold the answers) and no timestamp.txt."""
     total = 0
     for root, dirs, names in os.walk(src, followlinks=False):
         rel = Path(root).relative_to(src)
@@ -743,7 +741,7 @@ def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB, exclude_notebo
                 continue
             if not stat.S_ISREG(info.st_mode) or total + info.st_size > max_bytes:
                 continue
-            if exclude_notebooks and name.endswith(".ipynb") or name == "timestamp.txt":
+            if name.endswith(".ipynb") or name == "timestamp.txt":
                 continue
             total += info.st_size
             shutil.copyfile(path, dest / rel / name, follow_symlinks=False)

@@ -49,7 +49,7 @@ def graded_class(tmp_path_factory, worker_id, released):
     """
     from filelock import FileLock
 
-    from autograder.grading import load_json
+    from autograder.results import load_json
 
     shared = _shared(tmp_path_factory, worker_id)
     root = shared / "graded-class"
@@ -57,7 +57,7 @@ def graded_class(tmp_path_factory, worker_id, released):
         done = load_json(root / "done.json")
         if done is None:
             done = _grade_class(root, released)
-            from autograder.grading import write_json_atomic
+            from autograder.results import write_json_atomic
 
             write_json_atomic(root / "done.json", done)
     course = Course(solutions=classroom.FIXTURE, release=released, grading=root / "grading")
@@ -97,4 +97,5 @@ def _grade_class(root: Path, released: Path) -> dict:
     except BlockingIOError:
         connection = False
     listener.close()
+    summary["results"] = [r.to_json() for r in summary["results"]]  # as stored: the tests read dicts
     return {"summary": summary, "port": port, "connection": connection}

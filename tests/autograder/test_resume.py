@@ -83,7 +83,7 @@ def test_killed_grader_resumes_with_the_same_grades(tmp_path, released):
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     assert f"{done_before} unchanged since the last run" in again.stdout or done_before == 0, again.stdout
-    from autograder.grading import load_json
+    from autograder.results import load_json
 
     results = [load_json(p) for p in sorted(course.results.glob("*/*.json"))]
     assert {

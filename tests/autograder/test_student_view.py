@@ -16,6 +16,7 @@ from autograder import grading
 from autograder import notebooks as nbs
 from autograder.checks import CheckFailed, check, compare, describe_inputs
 from autograder.config import ROOT
+from autograder.course import fingerprint
 from autograder.release import EXPECTED_FAILURE_TAG, tag_expected_failures
 
 from ..notebooks.harness import Kernel
@@ -136,17 +137,21 @@ def test_feedback_export_and_report_use_titles(tmp_path):
     import csv
 
     from autograder.config import Course
-    from autograder.grading import write_json_atomic
     from autograder.outputs import export, feedback, report
+    from autograder.results import write_json_atomic
 
     course = Course(solutions=classroom.FIXTURE, release=tmp_path / "course", grading=tmp_path / "grading")
 
-    def cell(kind, points, score, index):
-        return {"kind": kind, "points": points, "score": score, "passed": score == points,
-                "reports": [], "reason": "" if score else "wrong", "index": index}
+    titles = nbs.cell_titles(nbs.read(classroom.FIXTURE / "01-basics" / "01-basics.ipynb"))
 
-    cells = {"test-add": cell("auto", 1, 1.0, 4), "test-square": cell("auto", 2, 0.0, 7),
-             "test-answer": cell("auto", 1, 1.0, 10), "written-why": cell("manual", 1, None, None)}
+    def cell(gid, kind, points, score, index):  # a result carries each cell's title (from expectations)
+        return {"kind": kind, "points": points, "score": score, "passed": score == points,
+                "reports": [], "reason": "" if score else "wrong", "index": index, "title": titles[gid]}
+
+    cells = {"test-add": cell("test-add", "auto", 1, 1.0, 4),
+             "test-square": cell("test-square", "auto", 2, 0.0, 7),
+             "test-answer": cell("test-answer", "auto", 1, 1.0, 10),
+             "written-why": cell("written-why", "manual", 1, None, 12)}
     notebook = {"status": "graded", "reason": "", "cells": cells, "answers": {}, "faults": [], "notes": []}
     write_json_atomic(course.results / "alice" / "01-basics.json",
                       {"student": "alice", "assignment": "01-basics", "notebooks": {"01-basics": notebook}})
@@ -166,30 +171,29 @@ def test_feedback_export_and_report_use_titles(tmp_path):
 
 
 @pytest.fixture
-def code_copy(tmp_path, monkeypatch):
-    """grader_hash() over a copy of autograder/ and tinygrad_ref/ that a test may change."""
+def code_copy(tmp_path):
+    """A copy of autograder/ and tinygrad_ref/ that a test may change (fingerprint(code_root=...))."""
     for package in ("autograder", "tinygrad_ref"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(grading, "_HERE", tmp_path / "autograder")
     return tmp_path
 
 
 @pytest.mark.parametrize("changed", ["tinygrad_ref/ops.py", "autograder/sandbox.py", "autograder/outputs.py"])
-def test_grader_hash_changes_with_the_code_that_can_change_a_grade(code_copy, changed):
-    before = grading.grader_hash()
+def test_fingerprint_changes_with_the_code_that_can_change_a_grade(code_copy, changed):
+    before = fingerprint(code_root=code_copy)
     with open(code_copy / changed, "a", encoding="utf-8") as f:
         f.write("\n# changed\n")
-    assert grading.grader_hash() != before
+    assert fingerprint(code_root=code_copy) != before
 
 
 @pytest.mark.parametrize("library", ["torch", "tensorflow-cpu", "numpy"])
-def test_grader_hash_changes_with_library_versions(code_copy, monkeypatch, library):
+def test_fingerprint_changes_with_library_versions(code_copy, monkeypatch, library):
     from importlib import metadata
 
-    before = grading.grader_hash()
+    before = fingerprint(code_root=code_copy)
     real = metadata.version
     monkeypatch.setattr(metadata, "version", lambda name: "0.0.0-other" if name == library else real(name))
-    assert grading.grader_hash() != before
+    assert fingerprint(code_root=code_copy) != before
 
 
 def test_expectations_key_covers_the_solution_folder_data(tmp_path):
@@ -223,7 +227,7 @@ def _expectations_key(notebook: Path) -> str:
     grading.load_json = fake_load_json
     try:
         with pytest.raises(Stop):
-            grading.expectations(course, notebook.parent.name, notebook, classroom.LIMITS)
+            grading.expectations(course, notebook.parent.name, classroom.LIMITS)
     finally:
         grading.load_json = original
     return seen["path"].name

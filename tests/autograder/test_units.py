@@ -12,6 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder import course
 from autograder import notebooks as nbs
 from autograder.checks import encode, parse_records
 from autograder.collect import collect
@@ -100,14 +101,14 @@ def test_rebuild_takes_only_answer_cells():
         if nbs.grade_id(cell) == "ex-answer":
             student.cells.remove(cell)
     student.metadata.kernelspec = {"name": "evil"}
-    rebuilt, answers, notes = nbs.rebuild(source, student)
+    rebuilt, answers, notes = course.rebuild(source, student)
     assert [nbs.grade_id(c) for c in rebuilt.cells] == [nbs.grade_id(c) for c in source.cells]
     assert rebuilt.metadata.kernelspec == source.metadata.kernelspec
     for mine, theirs in zip(rebuilt.cells, source.cells):
         if not nbs.is_solution(theirs):
             assert mine.source == theirs.source and mine.metadata == theirs.metadata
     assert answers["ex-add"] == "def add(a, b):\n    return 0"
-    assert answers["ex-answer"] == nbs.CODE_STUB and any("ex-answer" in n for n in notes)
+    assert answers["ex-answer"] == course.CODE_STUB and any("ex-answer" in n for n in notes)
 
 
 # ---------------------------------------------------------------- the sandbox

@@ -20,7 +20,7 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder import launch
-from autograder.config import COURSE, ROOT, assignments
+from autograder.course import COURSE, ROOT, assignments
 
 JUPYTER = ROOT / "autograder" / "jupyter"
 

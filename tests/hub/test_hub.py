@@ -56,8 +56,7 @@ from autograder.grading import expectations
 from autograder.sandbox import Limits
 root, assignment = Path(sys.argv[1]), sys.argv[2]
 course = Course(solutions=root / "solutions", release=root / "course", grading=root / "grading")
-for notebook in course.source_notebooks(assignment):
-    expectations(course, assignment, notebook, Limits())
+expectations(course, assignment, Limits())
 """
 
 

@@ -18,7 +18,7 @@ import pytest
 from traitlets.config import Config
 
 from autograder import notebooks as nbs
-from autograder.config import COURSE, ROOT, assignments, notebook_path
+from autograder.course import COURSE, FRAMEWORKS, ROOT, SOLUTIONS, assignments, notebook_path
 from autograder.release import release
 
 from .harness import Kernel
@@ -61,7 +61,7 @@ def test_course_matches_a_fresh_release(name, fresh_release):
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_course_holds_no_solution_or_hidden_test(name):
-    source = nbs.read(notebook_path(name))
+    source = nbs.read(notebook_path(SOLUTIONS, name))
     public = {line.strip() for line in nbs.public_text(source).splitlines()}
     secret_lines = {line.strip() for cell in source.cells for part in nbs.secret_text(cell)
                     for line in part.splitlines()}
@@ -88,13 +88,13 @@ def _released_lines(folder: Path) -> set[str]:
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_notebook_structure(name):
-    nb = nbs.read(notebook_path(name))
+    nb = nbs.read(notebook_path(SOLUTIONS, name))
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
     assert "learning goals" in markdown[0].source.lower(), f"{name}: state the learning goals first"
     assert any("summary" in c.source.lower()[:200] for c in markdown[-3:]), f"{name}: end with a Summary"
     for cell in nb.cells:
         framework = cell.metadata.get("framework")
-        assert framework in (None, *nbs.FRAMEWORKS), f"{name}: unknown framework label {framework!r}"
+        assert framework in (None, *FRAMEWORKS), f"{name}: unknown framework label {framework!r}"
     exercises = nbs.exercises(nb)
     if not name.startswith("99"):
         assert 2 <= len(exercises) <= 8 if name.startswith("00") else 4 <= len(exercises) <= 8, \
@@ -129,7 +129,7 @@ def _validator(invert: bool):
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_solution_passes_all_tests_quickly(name):
     start = time.perf_counter()
-    results = _validator(invert=False).validate(str(notebook_path(name)))
+    results = _validator(invert=False).validate(str(notebook_path(SOLUTIONS, name)))
     elapsed = time.perf_counter() - start
     failed = results.get("failed", []) + results.get("type_changed", [])
     assert not failed, f"{name}: solution fails\n" + "\n\n".join(f.get("raw_error", str(f)) for f in failed)
@@ -139,7 +139,7 @@ def test_solution_passes_all_tests_quickly(name):
 @pytest.mark.notebooks
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_blank_release_fails_every_autograded_test(name):
-    results = _validator(invert=True).validate(str(notebook_path(name, COURSE)))
+    results = _validator(invert=True).validate(str(notebook_path(COURSE, name)))
     assert "changed" not in results, f"{name}: checksums in course/ do not match; run `make release`"
     passed = results.get("passed", [])
     assert not passed, f"{name}: {len(passed)} test cell(s) pass on the blank release:\n" + \
@@ -159,14 +159,14 @@ def _wrong_answers(name: str) -> dict[str, list[str]]:
 @pytest.mark.notebooks
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_plausible_wrong_answers_fail(name):
-    nb = nbs.read(notebook_path(name))
+    nb = nbs.read(notebook_path(SOLUTIONS, name))
     exercises = nbs.exercises(nb)
     wrong = _wrong_answers(name)
     missing = sorted(set(exercises) - set(wrong))
     assert not missing, f"{name}: no wrong answers in tests/wrong_answers/ for {missing}"
     unknown = sorted(set(wrong) - set(exercises))
     assert not unknown, f"{name}: wrong answers for unknown exercises {unknown}"
-    with Kernel(notebook_path(name).parent) as kernel:
+    with Kernel(notebook_path(SOLUTIONS, name).parent) as kernel:
         for cell in nb.cells:
             if cell.cell_type == "code":
                 error = kernel.run(cell.source)
