@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     gra.add_argument("--student", action="append", help="only this student (repeatable)")
     gra.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     gra.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel (default 2)")
+    gra.add_argument("--scheduler", metavar="ADDRESS",
+                     help="grade on the workers of this Dask cluster (tcp://HOST:8786) instead of locally")
     gra.add_argument("--no-progress", action="store_true", help="no progress bar")
     gra.add_argument("--force", action="store_true", help="regrade even submissions graded before")
     _limit_args(gra)
@@ -97,13 +99,15 @@ def main(argv=None) -> int:
     course = _course(args)
     from .collect import CollectError
     from .course import UnknownAssignment
+    from .distributed import ClusterError
     from .grading import GradingError
     from .release import ReleaseError
     from .sandbox import SandboxUnavailable
 
     try:
         return _run(args, course)
-    except (ReleaseError, GradingError, CollectError, SandboxUnavailable, UnknownAssignment) as exc:
+    except (ReleaseError, GradingError, CollectError, SandboxUnavailable, UnknownAssignment,
+            ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -131,6 +135,7 @@ def _run(args, course) -> int:
             limits=_limits(args),
             progress=not args.no_progress,
             force=args.force,
+            scheduler=args.scheduler,
         )
         if summary["failures"]:
             return 1
