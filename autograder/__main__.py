@@ -162,7 +162,7 @@ def _run(args, course) -> int:
         from .gradescope import build_bundle
 
         print(f"wrote {build_bundle(course, args.assignment, args.to)}; upload it as the assignment's "
-              "autograder in Gradescope (docs/instructor-guide.md, 'More than one machine')")
+              "autograder in Gradescope (docs/instructor-guide.md, section 7)")
     elif args.command == "status":
         from .outputs import status, status_table
 
