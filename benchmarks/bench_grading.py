@@ -25,15 +25,16 @@ FIXTURE = ROOT / "tests" / "autograder" / "fixtures" / "solutions"
 def _make_class(course, per_assignment: int) -> list[Path]:
     """Honest and blank submissions, alternating; returns the submitted notebook paths."""
     from autograder import notebooks as nbs
+    from autograder.course import notebook_path
 
     paths = []
     for assignment in course.assignments():
-        honest = nbs.read(course.solutions / assignment / f"{assignment}.ipynb")
-        blank = course.release / assignment / f"{assignment}.ipynb"
+        honest = nbs.read(course.source_notebook(assignment))
+        blank = notebook_path(course.release, assignment)
         for i in range(per_assignment):
-            folder = course.submitted / f"student{i:03d}" / assignment
+            path = notebook_path(course.submitted / f"student{i:03d}", assignment)
+            folder = path.parent
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{assignment}.ipynb"
             if i % 2:
                 shutil.copy(blank, path)
             else:

@@ -263,3 +263,21 @@ def test_grading_again_reuses_results_and_duplicates_nothing(graded_class, tmp_p
     with Gradebook(course.db_url) as gb:
         assert sum(len(a.submissions) for a in gb.assignments) == len(SUBS)
         assert len(gb.students) == len({s.student for s in SUBS})
+
+
+def test_grades_are_those_pinned_before_the_grader_was_refactored(graded_class, tmp_path):
+    """The export of the whole class, byte for byte as the grader before the course model, typed results
+    and the scoring split wrote it (fixtures/class_grades.csv, class_totals.csv). Free are only the reasons
+    of a cell stopped by a fault that may show as either of two limits (FAULTS), and of the deep JSON
+    (Python's message names the JSON value where the grader's stack ran out)."""
+    from autograder.outputs import export
+
+    cells_csv, totals_csv = export(graded_class["course"], tmp_path / "export")
+    assert totals_csv.read_bytes() == (classroom.FIXTURE.parent / "class_totals.csv").read_bytes()
+    pinned = list(csv.DictReader(open(classroom.FIXTURE.parent / "class_grades.csv", encoding="utf-8")))
+    rows = list(csv.DictReader(open(cells_csv, encoding="utf-8")))
+    free = {s for s, words in FAULTS.items() if "|" in words} | {"attack_deep_json"}
+    for row in pinned + rows:
+        if row["student"] in free:
+            row["reason"] = "(either limit)"
+    assert rows == pinned
