@@ -209,7 +209,7 @@ def grade_on_cluster(client, good: list[str], course, todo, limits, expected, fa
                                    key=f"autograder-{student}-{assignment}-{os.urandom(4).hex()}")
             futures[future] = (student, assignment)
             pending[(student, assignment)] = prepared
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures), loop=client.loop):
             student, assignment = futures[future]
             bar.update(1)
             try:

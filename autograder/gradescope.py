@@ -26,8 +26,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from . import notebooks as nbs
 from .config import ROOT, Course
+from .course import notebook_path, require_assignment
 
 # What the bundle carries besides the assignment: the code that grades, and how to install it.
 PACKAGES = ("autograder", "tinygrad_ref")
@@ -58,9 +58,8 @@ exec "$PYTHON" -m autograder.gradescope {assignment} "$ROOT"
 
 def build_bundle(course: Course, assignment: str, dest: Path | None = None) -> Path:
     """Write ``<dest>/<assignment>-gradescope.zip`` and return its path."""
-    if not (course.solutions / assignment / f"{assignment}.ipynb").is_file():
-        raise FileNotFoundError(f"no assignment {assignment} in {course.solutions}")
-    if not (course.release / assignment).is_dir():
+    require_assignment(course.solutions, assignment)
+    if not notebook_path(course.release, assignment).is_file():
         raise FileNotFoundError(
             f"{course.release / assignment} does not exist; "
             f"run `python -m autograder release {assignment}` first"
@@ -109,8 +108,7 @@ def run(assignment: str, root: Path) -> dict:
 
             grade(course, [STUDENT], [assignment], workers=1, progress=False)
             result = json.loads((course.results / STUDENT / f"{assignment}.json").read_text(encoding="utf-8"))
-            source_nb = nbs.read(course.solutions / assignment / f"{assignment}.ipynb")
-            results = to_gradescope(result, source_nb, notes)
+            results = to_gradescope(result, notes)
         except Exception as exc:  # no sandbox, a broken bundle: say so, and grade nothing unsandboxed
             results = {
                 "score": 0.0,
@@ -133,7 +131,7 @@ def _stage(submission: Path, course: Course, assignment: str) -> list[str]:
     notes = []
     files = [p for p in sorted(submission.rglob("*")) if p.is_file() and not p.is_symlink()]
     notebooks = [p for p in files if p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts]
-    expected = f"{assignment}.ipynb"
+    expected = notebook_path(Path("."), assignment).name
     for path in files:
         target = dest / path.relative_to(submission)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,14 +142,14 @@ def _stage(submission: Path, course: Course, assignment: str) -> list[str]:
     return notes
 
 
-def to_gradescope(result: dict, source_nb, notes: list[str] | None = None) -> dict:
-    """Gradescope's results.json from one stored result of this grader (see the module docstring)."""
-    titles = nbs.cell_titles(source_nb)
-    order = {nbs.grade_id(c): i for i, c in enumerate(source_nb.cells) if nbs.grade_id(c)}
+def to_gradescope(result: dict, notes: list[str] | None = None) -> dict:
+    """Gradescope's results.json from one stored result of this grader (its JSON; see the module
+    docstring). Cells come in notebook order, named by their exercise's title."""
     tests, written, problems = [], [], []
     cells = [(gid, c) for nb in result["notebooks"].values() for gid, c in nb["cells"].items()]
-    for number, (gid, cell) in enumerate(sorted(cells, key=lambda item: order.get(item[0], 1e9)), start=1):
-        name = titles.get(gid, gid)
+    in_order = sorted(cells, key=lambda item: (item[1].get("index") is None, item[1].get("index") or 0))
+    for number, (gid, cell) in enumerate(in_order, start=1):
+        name = cell.get("title") or gid
         if cell["kind"] == "manual":
             written.append(f"{name} ({cell['points']:g} points)")
             continue

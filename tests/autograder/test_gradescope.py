@@ -110,5 +110,5 @@ def test_bundle_grades_one_submission_like_gradescope(tmp_path, released):
     assert set(hidden) == {f"{titles[g]}: hidden checks" for g in ("test-add", "test-square")}
     assert all(t["max_score"] == 0 for t in hidden.values())
     assert "✗ add_hidden" in hidden[f"{titles['test-add']}: hidden checks"]["output"]
-    assert "_hidden" not in add["output"]
+    assert "✗ add_hidden" not in add["output"]  # the visible reason says only "a hidden case"
     assert "my work.ipynb" in results["output"]
