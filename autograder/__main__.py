@@ -4,7 +4,8 @@ release   write the student version of assignments into course/
 collect   import submissions from a folder (<student>/<assignment>/*.ipynb) or an LMS zip
 grade     autograde submissions in a sandbox and write the gradebook
 feedback  write per-student HTML feedback
-export    write CSV files of scores, with the reason for every zero
+export    write CSV files of scores, with the reason for every zero (--lms canvas|moodle: the LMS's import)
+gradescope  build the autograder zip Gradescope runs for one assignment
 report    write plots and an HTML page for the instructor
 status    show what has been collected, graded and fed back
 """
@@ -33,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     gra.add_argument("--student", action="append", help="only this student (repeatable)")
     gra.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     gra.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel (default 2)")
+    gra.add_argument("--scheduler", metavar="ADDRESS",
+                     help="grade on the workers of this Dask cluster (tcp://HOST:8786) instead of locally")
     gra.add_argument("--no-progress", action="store_true", help="no progress bar")
     gra.add_argument("--force", action="store_true", help="regrade even submissions graded before")
     _limit_args(gra)
@@ -41,8 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     fee.add_argument("--assignment", action="append")
     exp = commands.add_parser("export", help="CSV of scores per student, assignment and exercise")
     exp.add_argument("--to", type=Path, help="folder for grades.csv and totals.csv (default grading/export)")
+    exp.add_argument("--lms", choices=("canvas", "moodle"),
+                     help="also write the gradebook file this LMS imports (students matched by the ids "
+                          "`collect` read from the LMS's file names)")
     rep = commands.add_parser("report", help="plots and an HTML page for the instructor")
     rep.add_argument("--to", type=Path, help="folder (default grading/report)")
+    gsc = commands.add_parser("gradescope", help="build the autograder zip Gradescope runs for an assignment")
+    gsc.add_argument("assignment", help="assignment folder in solutions/")
+    gsc.add_argument("--to", type=Path, help="folder for the zip (default grading/export)")
     commands.add_parser("status", help="what has been collected, graded and fed back")
     return parser
 
@@ -90,13 +99,15 @@ def main(argv=None) -> int:
     course = _course(args)
     from .collect import CollectError
     from .course import UnknownAssignment
+    from .distributed import ClusterError
     from .grading import GradingError
     from .release import ReleaseError
     from .sandbox import SandboxUnavailable
 
     try:
         return _run(args, course)
-    except (ReleaseError, GradingError, CollectError, SandboxUnavailable, UnknownAssignment) as exc:
+    except (ReleaseError, GradingError, CollectError, SandboxUnavailable, UnknownAssignment,
+            ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -124,6 +135,7 @@ def _run(args, course) -> int:
             limits=_limits(args),
             progress=not args.no_progress,
             force=args.force,
+            scheduler=args.scheduler,
         )
         if summary["failures"]:
             return 1
@@ -140,12 +152,17 @@ def _run(args, course) -> int:
     elif args.command == "export":
         from .outputs import export
 
-        for path in export(course, args.to):
+        for path in export(course, args.to, args.lms, log=lambda msg: print(msg, file=sys.stderr)):
             print(f"wrote {path}")
     elif args.command == "report":
         from .outputs import report
 
         print(f"wrote {report(course, args.to)}")
+    elif args.command == "gradescope":
+        from .gradescope import build_bundle
+
+        print(f"wrote {build_bundle(course, args.assignment, args.to)}; upload it as the assignment's "
+              "autograder in Gradescope (docs/instructor-guide.md, section 7)")
     elif args.command == "status":
         from .outputs import status, status_table
 

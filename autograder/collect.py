@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import lms
 from .config import Course
 from .course import notebook_path
 
@@ -67,8 +68,14 @@ def collect(course: Course, source: Path, assignments: list[str] | None = None) 
         else:
             root, entries = source, []
         staged: dict[tuple[str, str], dict[str, Path]] = {}
-        entries += _scan(root, known, wanted, staged)
+        identities: dict[tuple[str, str], lms.LmsFile] = {}  # Canvas / Moodle ids from the file names
+        entries += _scan(root, known, wanted, staged, identities)
         entries += _store(course, staged)
+    stored = {k: v for k, v in identities.items() if (course.submitted / k[0] / k[1]).is_dir()}
+    if stored:
+        roster = lms.roster_path(course).name
+        for warning in lms.record(course, stored):
+            entries.append(Entry("warning", warning.split(":")[0], "?", roster, warning))
     return entries
 
 
@@ -99,7 +106,7 @@ def _unzip(path: Path, dest: Path, known: list[str]) -> list[Entry]:
     return entries
 
 
-def _scan(root: Path, known, wanted, staged) -> list[Entry]:
+def _scan(root: Path, known, wanted, staged, identities) -> list[Entry]:
     entries = []
     # a zip that wraps everything in one folder that is not a student: look inside it (the folder holds
     # <student>/<assignment>/ folders, or the flat files of an LMS download)
@@ -126,10 +133,18 @@ def _scan(root: Path, known, wanted, staged) -> list[Entry]:
                       "ask the student to submit the file itself")
             )
             continue
+        # Moodle may put each file in a folder named like a flat file's prefix
+        flat = "".join(rel.parts) if len(rel.parts) == 2 and lms.parse("".join(rel.parts)) else None
         if len(rel.parts) >= 3:
             student, assignment, inner_path = rel.parts[0], rel.parts[1], Path(*rel.parts[2:])
-        elif len(rel.parts) == 1 and path.suffix == ".ipynb":
-            student, assignment = _flat_name(path.name, known)
+        elif (len(rel.parts) == 1 or flat) and path.suffix == ".ipynb":
+            identity = lms.parse(flat or path.name)
+            if identity:
+                student, assignment = identity.student, _flat_name("_" + identity.rest, known)[1]
+                if assignment:
+                    identities[(student, assignment)] = identity
+            else:
+                student, assignment = _flat_name(path.name, known)
             inner_path = notebook_path(Path("."), assignment).relative_to(assignment) if assignment else None
             if assignment is None:
                 entries.append(

@@ -34,7 +34,7 @@ from .checks import parse_records
 from .config import Course
 from .course import fingerprint, folder_digest, public_source, rebuild
 from .gradebook import write_autograded
-from .results import RESULT_VERSION, Result, load_json, load_result, write_json_atomic
+from .results import RESULT_VERSION, NotebookResult, Result, load_json, load_result, write_json_atomic
 from .sandbox import Limits, SandboxUnavailable, run_cells
 from .scoring import Outcome, cell_name, score_notebook, zero_notebook
 
@@ -154,39 +154,87 @@ def current_result(course: Course, student: str, assignment: str) -> Result | No
     return None
 
 
+@dataclasses.dataclass
+class Prepared:
+    """One submission made ready to run: everything the trusted side decided before any student code
+    runs. ``code`` and ``stand_ins`` (cell index -> source) and ``folders`` are all a run needs, here or on
+    another machine (autograder/distributed.py); ``zero`` is the result when there is nothing to run."""
+
+    key: dict
+    name: str
+    source_nb: object
+    rebuilt: object = None
+    answers: dict = dataclasses.field(default_factory=dict)
+    notes: list = dataclasses.field(default_factory=list)
+    code: dict = dataclasses.field(default_factory=dict)
+    stand_ins: dict = dataclasses.field(default_factory=dict)
+    folders: list = dataclasses.field(default_factory=list)
+    zero: NotebookResult | None = None
+    start: float = dataclasses.field(default_factory=time.monotonic)
+
+
 def grade_submission(course: Course, student: str, assignment: str, limits: Limits, expected: dict) -> Result:
     """Grade one student's assignment, write its graded notebook and store the result; ``expected``: the
     assignment's :func:`expectations`. Never raises for anything in the submission."""
-    start = time.monotonic()
-    key = result_key(course, student, assignment)
-    folder = course.submitted / student / assignment
+    prepared = prepare(course, student, assignment, expected)
+    outcome = None
+    if prepared.zero is None:
+        try:
+            outcome = run_prepared(prepared.code, prepared.stand_ins, prepared.folders, limits)
+        except SandboxUnavailable:
+            raise
+        except Exception as exc:  # whatever one submission contains ends as its own zero, with the reason
+            prepared.zero = _unreadable(prepared.name, exc, expected)
+    return finish(course, student, assignment, prepared, outcome, expected)
+
+
+def prepare(course: Course, student: str, assignment: str, expected: dict) -> Prepared:
+    """Read and rebuild the submitted notebook (:func:`autograder.course.rebuild`), and decide what runs:
+    the student's answer cells, the instructor's cells as the sandbox sees them, a stand-in per cell."""
     source_path = course.source_notebook(assignment)
-    source_nb = nbs.read(source_path)
+    prepared = Prepared(result_key(course, student, assignment), source_path.name, nbs.read(source_path))
     try:
-        graded, rebuilt = _grade_notebook(source_nb, source_path.name, folder, limits, expected,
-                                          course.release / assignment)
-        json.dumps(graded.to_json())  # nothing the submission put in the result may stop it being stored
-    except SandboxUnavailable:
-        raise
+        _prepare_notebook(prepared, course.submitted / student / assignment, expected,
+                          course.release / assignment)
     except Exception as exc:  # whatever one submission contains ends as its own zero, with the reason
-        reason = (
-            f"{source_path.name} could not be graded ({type(exc).__name__}: {str(exc)[:200]}); "
-            "the student must re-save it in JupyterLab and resubmit (instructor: report this if "
-            "the notebook looks normal)"
-        )
-        graded, rebuilt = zero_notebook(expected, reason, "invalid"), None
+        prepared.zero = _unreadable(prepared.name, exc, expected)
+    return prepared
+
+
+def finish(course: Course, student: str, assignment: str, prepared: Prepared, outcome: Outcome | None,
+           expected: dict) -> Result:
+    """Score the run's ``outcome`` (None when nothing ran), write the graded notebook and the result."""
+    graded = prepared.zero
+    if graded is None:
+        try:
+            # the rules are judged here, outside the sandbox, on the rebuilt sources (autograder/rules.py)
+            verdicts = rules.verdicts(expected.get("rules", {}), prepared.rebuilt)
+            graded = score_notebook(expected, outcome, prepared.answers, prepared.notes, verdicts)
+            json.dumps(graded.to_json())  # nothing the submission put in the result may stop it being stored
+        except Exception as exc:
+            graded = _unreadable(prepared.name, exc, expected)
+    rebuilt = prepared.rebuilt if prepared.zero is None else None
     if rebuilt is None:  # not graded: formgrader shows the release's stubs
-        rebuilt = rebuild(source_nb, None)[0]
-    result = Result(student, assignment, key, {source_path.stem: graded}, round(time.monotonic() - start, 2))
+        rebuilt = rebuild(prepared.source_nb, None)[0]
+    elapsed = round(time.monotonic() - prepared.start, 2)
+    result = Result(student, assignment, prepared.key, {Path(prepared.name).stem: graded}, elapsed)
     result = result.cleaned()
     write_autograded(course, result, rebuilt)
     result.write(result_path(course, student, assignment))
     return result
 
 
-def _grade_notebook(source_nb, name: str, folder: Path, limits: Limits, expected: dict, release_folder: Path):
-    """The submitted notebook ``name`` of ``folder`` graded, and the rebuilt notebook that ran (None
-    when it could not run)."""
+def _unreadable(name: str, exc: Exception, expected: dict) -> NotebookResult:
+    reason = (
+        f"{name} could not be graded ({type(exc).__name__}: {str(exc)[:200]}); "
+        "the student must re-save it in JupyterLab and resubmit (instructor: report this if "
+        "the notebook looks normal)"
+    )
+    return zero_notebook(expected, reason, "invalid")
+
+
+def _prepare_notebook(prepared: Prepared, folder: Path, expected: dict, release_folder: Path) -> None:
+    name = prepared.name
     path = folder / name
     if not path.is_file() or path.is_symlink():
         found = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
@@ -195,7 +243,8 @@ def _grade_notebook(source_nb, name: str, folder: Path, limits: Limits, expected
             + (f" (found {', '.join(found)}: was it renamed?)" if found else "")
             + f"; the student must submit it as {name}"
         )
-        return zero_notebook(expected, reason, "missing"), None
+        prepared.zero = zero_notebook(expected, reason, "missing")
+        return
     try:
         text = path.read_bytes()[: 64 * 2**20].decode("utf-8-sig", "replace")  # a byte-order mark is harmless
         student_nb = nbformat.reads(text, as_version=4)
@@ -206,34 +255,47 @@ def _grade_notebook(source_nb, name: str, folder: Path, limits: Limits, expected
             f"{name} is not a valid notebook ({type(exc).__name__}: {str(exc)[:200]}); "
             "the student must re-save it in JupyterLab and resubmit"
         )
-        return zero_notebook(expected, reason, "invalid"), None
-    rebuilt, answers, notes = rebuild(source_nb, student_nb)
-    answers = {
+        prepared.zero = zero_notebook(expected, reason, "invalid")
+        return
+    rebuilt, answers, notes = rebuild(prepared.source_nb, student_nb)
+    prepared.rebuilt, prepared.notes = rebuilt, notes
+    prepared.answers = {
         gid: text if len(text) <= 100_000 else text[:100_000] + "\n... (cut)" for gid, text in answers.items()
     }
     instructor = expected["sandbox"]  # the test cells without reference= / expected= (sandbox_sources)
-    code = {
+    prepared.code = {
         i: c.source if nbs.is_solution(c) else instructor.get(str(i), "pass")
         for i, c in enumerate(rebuilt.cells)
         if c.cell_type == "code"
     }
-    outcome = _run_with_stand_ins(code, rebuilt, source_nb, [release_folder, folder], limits)
-    verdicts = rules.verdicts(expected.get("rules", {}), rebuilt)  # outside the sandbox, on the sources
-    return score_notebook(expected, outcome, answers, notes, verdicts), rebuilt
+    prepared.stand_ins = {
+        i: _stand_in(rebuilt.cells[i], prepared.source_nb.cells[i], src) for i, src in prepared.code.items()
+    }
+    prepared.folders = [release_folder, folder]
 
 
-def _run_with_stand_ins(code: dict[int, str], rebuilt, source_nb, folders, limits: Limits) -> Outcome:
-    """Run the cells; after a cell stops the sandbox, run the notebook again with a stand-in for it (up
-    to MAX_ATTEMPTS runs, all within the notebook's time limit)."""
+def run_prepared(code: dict[int, str], stand_ins: dict[int, str], folders, limits: Limits) -> Outcome:
+    """Run the cells; after a cell stops the sandbox, run the notebook again with its stand-in (up to
+    MAX_ATTEMPTS runs, all within the notebook's time limit; a stand-in that stops too becomes `pass`)."""
+    raw = run_raw(code, stand_ins, folders, limits)
+    return Outcome(
+        records=parse_records(raw["records_text"]),
+        stopped=raw["stopped"],
+        final_fault=tuple(raw["final_fault"]) if raw["final_fault"] else None,
+        cell_errors=raw["cell_errors"],
+    )
+
+
+def run_raw(code: dict[int, str], stand_ins: dict[int, str], folders, limits: Limits) -> dict:
+    """:func:`run_prepared`'s runs, as plain data (what a Dask worker sends back): the last run's record
+    text, the stopped cells, the final fault, each cell's error."""
     stopped: dict[int, str] = {}
     emptied: set[int] = set()  # stopped cells whose stand-in stopped too: run as `pass`
     remaining = limits.notebook_timeout
     run = None
     for _ in range(MAX_ATTEMPTS):
-        cells = [
-            (i, _stand_in(rebuilt.cells[i], source_nb.cells[i], src, i in emptied) if i in stopped else src)
-            for i, src in code.items()
-        ]
+        cells = [(i, ("pass" if i in emptied else stand_ins[i]) if i in stopped else src)
+                 for i, src in code.items()]
         run = run_cells(cells, folders, dataclasses.replace(limits, notebook_timeout=max(remaining, 1.0)))
         remaining -= run.elapsed
         if run.completed or run.fault_cell not in code or run.fault_cell in emptied or remaining <= 0:
@@ -242,21 +304,19 @@ def _run_with_stand_ins(code: dict[int, str], rebuilt, source_nb, folders, limit
             emptied.add(run.fault_cell)
         else:
             stopped[run.fault_cell] = run.fault
-    return Outcome(
-        records=parse_records(run.records_text),
-        stopped=stopped,
-        final_fault=None if run.completed else (run.fault, run.fault_cell),
-        cell_errors=run.cell_errors,
-    )
+    return {
+        "records_text": run.records_text,
+        "stopped": stopped,
+        "final_fault": None if run.completed else [run.fault, run.fault_cell],
+        "cell_errors": dict(run.cell_errors),
+    }
 
 
-def _stand_in(cell, source_cell, source: str, empty: bool) -> str:
+def _stand_in(cell, source_cell, source: str) -> str:
     """What runs instead of a stopped cell, so the cells after it run as they would have: an answer cell
     becomes the release's stub (its names still exist, raising NotImplementedError, as for a student who
     left it blank); a test cell evaluates its checks' arguments (the same random draws) without calling
-    the student's code; any other cell, or a stand-in that was stopped too, is skipped."""
-    if empty:
-        return "pass"
+    the student's code; any other cell is skipped."""
     if nbs.is_solution(cell):
         return public_source(source_cell)
     if nbs.is_graded_test(cell):

@@ -97,9 +97,12 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
 # ---------------------------------------------------------------- export
 
 
-def export(course: Course, dest: Path | None = None) -> tuple[Path, Path]:
+def export(
+    course: Course, dest: Path | None = None, lms_name: str | None = None, log=None
+) -> tuple[Path, ...]:
     """grades.csv (one row per student, assignment and exercise, with the reason for every zero) and
-    totals.csv (one row per student and assignment)."""
+    totals.csv (one row per student and assignment); with ``lms_name`` ("canvas" or "moodle") also the
+    file(s) that LMS imports (autograder/lms.py)."""
     dest = Path(dest or course.exports)
     dest.mkdir(parents=True, exist_ok=True)
     rows = cell_rows(course)
@@ -131,7 +134,15 @@ def export(course: Course, dest: Path | None = None) -> tuple[Path, Path]:
         writer.writerow(["student", "assignment", "score", "max_points", "cells_awaiting_manual_grading"])
         for (student, assignment), (score, maximum, waiting) in sorted(totals.items()):
             writer.writerow([student, assignment, f"{score:g}", f"{maximum:g}", waiting])
-    return cells_csv, totals_csv
+    if not lms_name:
+        return cells_csv, totals_csv
+    from . import lms
+
+    written, left_out = lms.write_import(course, lms_name, {k: (v[0], v[1]) for k, v in totals.items()}, dest)
+    if left_out and log:
+        log(f"warning: not in the {lms_name} file (collected without a {lms_name} id in the file name): "
+            + ", ".join(left_out))
+    return (cells_csv, totals_csv, *written)
 
 
 # ---------------------------------------------------------------- feedback

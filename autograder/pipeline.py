@@ -66,10 +66,32 @@ def grade(
     limits: Limits | None = None,
     progress: bool = True,
     force: bool = False,
+    scheduler: str | None = None,
 ) -> dict:
     """Grade, write the gradebook, log warnings and errors to stderr, and return a summary: {"graded",
-    "reused", "results": [Result, ...], "problems": [...], "failures": [...], "seconds"}."""
+    "reused", "results": [Result, ...], "problems": [...], "failures": [...], "seconds"}. With
+    ``scheduler`` (a Dask scheduler's address) the sandboxed runs go to that cluster's workers
+    (autograder/distributed.py) instead of ``workers`` local processes."""
     limits = limits or Limits()
+    client, cluster = None, None
+    if scheduler:
+        from .distributed import connect, usable_workers
+
+        # before anything is written: an unreachable cluster, or one without this code, changes nothing
+        client = connect(scheduler)
+        try:
+            cluster = (client, usable_workers(client, log))
+        except Exception:
+            client.close()
+            raise
+    try:
+        return _grade(course, students, assignments, workers, limits, progress, force, cluster)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _grade(course, students, assignments, workers, limits, progress, force, cluster) -> dict:
     check_available()
     for note in sandbox_notes():
         log(f"warning: {note}")
@@ -98,6 +120,14 @@ def grade(
         for done in results:
             _store(course, done, gb, failures)  # idempotent: a killed run may have stopped before this
     start = time.monotonic()
+    if cluster is not None:
+        from .distributed import grade_on_cluster
+
+        with open_gradebook(course) as gb:
+            for result in grade_on_cluster(*cluster, course, todo, limits, expected, failures, progress, log):
+                _store(course, result, gb, failures)
+                results.append(result)
+        return _summary(todo, reused, results, problems, failures, start)
     pool, futures = None, {}
     if workers > 1 and len(todo) > 1:
         # fork (no database open at this point): workers inherit the imported modules, and importing
@@ -133,6 +163,10 @@ def grade(
         bar.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    return _summary(todo, reused, results, problems, failures, start)
+
+
+def _summary(todo, reused, results, problems, failures, start) -> dict:
     results.sort(key=lambda r: (r.student, r.assignment))
     for failure in failures:
         log(f"error: {failure}")

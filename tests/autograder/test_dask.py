@@ -1,0 +1,149 @@
+"""Grading on a real Dask cluster on 127.0.0.1: a `dask scheduler` and `dask worker` processes, no mocks.
+
+The cluster's grades must equal the local grades of the same submissions (the fixture class, graded
+locally by the `graded_class` fixture), also when a worker is killed while the class is being graded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.config import ROOT, Course
+
+from . import classroom
+
+pytestmark = pytest.mark.skipif(shutil.which("dask", path=str(Path(sys.executable).parent)) is None,
+                                reason="dask is not installed (make install)")
+DASK = str(Path(sys.executable).parent / "dask")
+# honest work, a blank one, a hidden-case failure, a stopped cell (stand-ins), forged records, a
+# notebook that is not JSON (scored on the coordinator, nothing to run), a big print
+CHOSEN = [("honest", "01-basics"), ("honest", "02-arrays"), ("blank", "01-basics"),
+          ("partial_hidden", "01-basics"), ("attack_infinite_loop", "01-basics"),
+          ("attack_forged_records", "01-basics"), ("attack_invalid_json", "01-basics"),
+          ("honest_big_print", "01-basics")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(args, env=None, cwd=None) -> subprocess.Popen:
+    return subprocess.Popen([DASK, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, env=env, cwd=cwd)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+def _wait_for_workers(address: str, count: int, timeout: float = 120) -> None:
+    from distributed import Client
+
+    with Client(address, timeout=30, set_as_default=False) as client:
+        client.wait_for_workers(count, timeout=timeout)
+
+
+def _worker(address: str, name: str, env=None, cwd=None) -> subprocess.Popen:
+    return _start(["worker", address, "--name", name, "--nworkers", "1", "--nthreads", "1",
+                   "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=cwd)
+
+
+@pytest.fixture
+def scheduler():
+    port = _free_port()
+    proc = _start(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"])
+    workers: list[subprocess.Popen] = []
+    try:
+        yield f"tcp://127.0.0.1:{port}", workers
+    finally:
+        for worker in workers:
+            _stop(worker)
+        _stop(proc)
+
+
+def _scores(result: dict) -> dict:
+    cells = [(gid, c) for nb in result["notebooks"].values() for gid, c in nb["cells"].items()]
+    return {gid: (c["score"], c["passed"], c["reason"]) for gid, c in cells}
+
+
+def test_cluster_grades_equal_local_grades_when_a_worker_dies(scheduler, graded_class, tmp_path):
+    address, workers = scheduler
+    workers += [_worker(address, "w1"), _worker(address, "w2")]
+    _wait_for_workers(address, 2)
+    local = graded_class["course"]
+    course = Course(solutions=local.solutions, release=local.release, grading=tmp_path / "grading")
+    subs = {(s.student, s.assignment): s for s in graded_class["subs"]}
+    for key in CHOSEN:
+        classroom.write(course, subs[key])
+    limits = classroom.LIMITS
+    command = [sys.executable, "-m", "autograder", "--solutions", str(course.solutions), "--release-dir",
+               str(course.release), "--grading", str(course.grading), "grade", "--scheduler", address,
+               "--no-progress", "--cell-timeout", str(limits.cell_timeout), "--notebook-timeout",
+               str(limits.notebook_timeout), "--memory-mb", str(limits.memory // 2**20), "--max-output-mb",
+               str(limits.output / 2**20)]
+    grading = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    # kill the second worker, nanny and all, as soon as the first result is stored
+    deadline = time.monotonic() + 600
+    while not list(course.results.glob("*/*.json")) and time.monotonic() < deadline \
+            and grading.poll() is None:
+        time.sleep(0.2)
+    _stop(workers[1])
+    out, err = grading.communicate(timeout=900)
+    assert grading.returncode == 0, err[-3000:]
+    for student, assignment in CHOSEN:
+        ours = json.loads((course.results / student / f"{assignment}.json").read_text(encoding="utf-8"))
+        theirs = graded_class["results"][(student, assignment)]
+        assert _scores(ours) == _scores(theirs), (student, assignment)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:  # each result recorded once
+        graded = [(s.student.id, a.name) for a in gb.assignments for s in a.submissions]
+    assert sorted(graded) == sorted(CHOSEN)
+
+
+def test_unreachable_scheduler_is_a_clear_error_and_writes_nothing(tmp_path, released):
+    grading = tmp_path / "grading"
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder", "--solutions", str(classroom.FIXTURE), "--release-dir",
+         str(released), "--grading", str(grading), "grade", "--scheduler", f"tcp://127.0.0.1:{_free_port()}"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert run.returncode == 1
+    assert "cannot reach the Dask scheduler" in run.stderr and "dask scheduler" in run.stderr
+    assert not grading.exists()
+
+
+def test_a_worker_with_other_code_is_refused_naming_the_file(scheduler, tmp_path, released):
+    address, workers = scheduler
+    other = tmp_path / "checkout"
+    for package in ("autograder", "tinygrad_ref"):
+        shutil.copytree(ROOT / package, other / package, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "autograder" / "checks.py", "a", encoding="utf-8") as f:
+        f.write("\n# a local edit on the worker\n")
+    env = dict(os.environ, PYTHONPATH=str(other))
+    workers.append(_worker(address, "other", env=env, cwd=other))
+    _wait_for_workers(address, 1)
+    grading = tmp_path / "grading"
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder", "--solutions", str(classroom.FIXTURE), "--release-dir",
+         str(released), "--grading", str(grading), "grade", "--scheduler", address],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "autograder/checks.py" in run.stderr and "not used" in run.stderr
+    assert "none of the 1 worker(s)" in run.stderr
+    assert not grading.exists()
