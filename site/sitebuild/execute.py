@@ -24,8 +24,9 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     """Run one notebook top to bottom in a scratch copy of its folder. Returns (json, error, seconds).
 
     The kernel talks over Unix sockets (ZMQ's IPC transport) in a private folder, never TCP ports, so a
-    build does not depend on free ports. Its stderr is not redirected to a file: with it redirected,
-    06-optimizers' widget playground left nbclient waiting for its cell's reply until the timeout."""
+    build does not depend on free ports. Its stderr goes to a file whose last lines, without TensorFlow's
+    start-up noise, are part of the error when the kernel dies, does not start or does not answer: the
+    real cause (a ZMQ error, a failed import) is there, not in nbclient's exception."""
     import atexit
     import tempfile
 
@@ -39,6 +40,7 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     shutil.copytree(folder, work, ignore=IGNORE)
     nb = read(notebook_path(work.parent, name))
     sockets = tempfile.mkdtemp(prefix="site-kernel-")  # short: Unix socket paths are limited to ~100 bytes
+    stderr_path = Path(sockets) / "stderr.txt"
     config = Config()
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = os.path.join(sockets, "k")
@@ -47,11 +49,12 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     error = None
     try:
-        client.execute()
+        with open(stderr_path, "wb") as stderr:
+            client.execute(stderr=stderr)
     except (CellExecutionError, CellTimeoutError) as err:
         error = f"{type(err).__name__}: {err}"
-    except Exception as err:  # the kernel died, did not start or did not answer
-        error = f"{type(err).__name__}: {err}"
+    except Exception as err:  # the kernel died, did not start or did not answer; its stderr says why
+        error = f"{type(err).__name__}: {err}\n{kernel_stderr(stderr_path)}"
         try:  # stop a kernel that started but never answered; nbclient leaves its exit hook behind
             client._cleanup_kernel()
         except Exception:  # nothing left to stop
@@ -63,6 +66,23 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     if error:
         return "", error, time.perf_counter() - start
     return nbformat.writes(nb), None, time.perf_counter() - start
+
+
+# Lines TensorFlow and XLA print on every start; they hide the line that says what went wrong.
+_KERNEL_NOISE = re.compile(r"absl::InitializeLog|cpu_feature_guard|oneDNN custom operations|"
+                           r"rebuild TensorFlow with|TF_ENABLE_ONEDNN_OPTS|^\s*$")
+
+
+def kernel_stderr(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` a kernel wrote to stderr, TensorFlow's start-up lines left out."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(the kernel wrote nothing to stderr)"
+    kept = [line for line in text.splitlines() if not _KERNEL_NOISE.search(line)]
+    if not kept:
+        return "(the kernel wrote nothing to stderr but TensorFlow's start-up lines)"
+    return "the kernel's stderr (last lines):\n" + "\n".join(kept[-lines:])
 
 
 def _kernel_environment(workers: int) -> None:

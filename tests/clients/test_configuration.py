@@ -203,16 +203,17 @@ def test_the_colab_cell_installs_on_colab_only():
 
 def test_site_pages_link_binder_colab_and_a_real_clone_url():
     sys.path.insert(0, str(ROOT / "site"))
-    import build
+    from sitebuild.notebook_pages import download_cell
+    from sitebuild.pages import index_page
 
     repo = launch.repository()
-    home = build.index_page([], instructor=False, guides=[])
+    home = index_page([], instructor=False, guides=[])
     assert repo.clone_command in home and "<this repository>" not in home
-    cell = build.download_cell("03-autodiff", instructor=False, course=COURSE).source
+    cell = download_cell("03-autodiff", instructor=False, course=COURSE).source
     assert repo.binder_url("course/03-autodiff/03-autodiff.ipynb").replace("&", "&amp;") in cell or \
         repo.binder_url("course/03-autodiff/03-autodiff.ipynb") in cell
     assert repo.colab_url("course/03-autodiff/03-autodiff.ipynb") in cell
-    assert "Binder" not in build.download_cell("03-autodiff", instructor=True).source
+    assert "Binder" not in download_cell("03-autodiff", instructor=True).source
 
 
 # ---------------------------------------------------------------- point 7: the site's kernels
@@ -221,7 +222,7 @@ def test_site_pages_link_binder_colab_and_a_real_clone_url():
 @pytest.mark.slow
 def test_site_kernels_use_ipc_not_tcp_ports(tmp_path):
     sys.path.insert(0, str(ROOT / "site"))
-    import build
+    from sitebuild.execute import _execute
 
     folder = tmp_path / "nb"
     folder.mkdir()
@@ -229,6 +230,31 @@ def test_site_kernels_use_ipc_not_tcp_ports(tmp_path):
         "import json\nfrom ipykernel.connect import get_connection_file\n"
         "print(json.load(open(get_connection_file()))['transport'])")])
     nbformat.write(nb, str(folder / "nb.ipynb"))
-    text, error, _ = build._execute("nb", str(folder), str(tmp_path / "work"), 120)
+    text, error, _ = _execute("nb", str(folder), str(tmp_path / "nb-work" / "nb"), 120)
     assert error is None, error
     assert nbformat.reads(text, as_version=4).cells[0].outputs[0]["text"].strip() == "ipc"
+
+
+@pytest.mark.slow
+def test_a_kernel_that_fails_to_start_reports_its_real_cause(tmp_path, monkeypatch):
+    """The cause is on the kernel's stderr, under TensorFlow's start-up lines: the error shows it."""
+    sys.path.insert(0, str(ROOT / "site"))
+    from sitebuild.execute import _execute
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        "if os.environ.get('SITE_TEST_KERNEL_DIES'):\n"
+        "    sys.stderr.write('I0000 cpu_feature_guard.cc:227] This TensorFlow binary is optimized\\n')\n"
+        "    sys.stderr.write('zmq.error.ZMQError: Address already in use (the real cause)\\n')\n"
+        "    sys.stderr.flush()\n"
+        "    os._exit(1)\n")
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+    monkeypatch.setenv("SITE_TEST_KERNEL_DIES", "1")
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), str(folder / "nb.ipynb"))
+    _, error, _ = _execute("nb", str(folder), str(tmp_path / "nb-work" / "nb"), 60)
+    assert error and "Address already in use (the real cause)" in error, error
+    assert "cpu_feature_guard" not in error
