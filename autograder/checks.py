@@ -78,11 +78,11 @@ def _tensor_to_numpy(value):
     if type(value) is np.ndarray:
         return value
     module = type(value).__module__.split(".")[0]
-    if module == "torch":
+    if not hasattr(value, "numpy"):  # a framework's module, optimizer or layer: not a tensor
+        return None
+    if module == "torch" and hasattr(value, "detach"):
         return value.detach().cpu().numpy()
-    if module in ("tensorflow", "keras") and hasattr(value, "numpy"):
-        return np.asarray(value.numpy())
-    if module == "tinygrad_ref":
+    if module in ("tensorflow", "keras", "tinygrad_ref"):
         return np.asarray(value.numpy())
     return None
 

@@ -113,6 +113,15 @@ def test_inputs_are_described_in_words():
     assert "<function" not in text and "0x" not in text
 
 
+def test_framework_modules_as_inputs_are_described_not_crashed_on():
+    import torch
+
+    import tinygrad_ref as tg
+
+    text = describe_inputs((torch.nn.Linear(2, 3), tg.nn.Linear(2, 3), torch.zeros(2)), {})
+    assert "Linear" in text and text.endswith("Tensor(2,) float32")
+
+
 def test_positions_in_answers_are_words():
     assert str(compare((1.0, 2.0), (1.0, 5.0))).startswith("the second item: expected 2.0, got 5.0")
     nested = str(compare((1, (2, 3)), (1, (2, 4))))
