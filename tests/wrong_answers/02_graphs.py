@@ -152,22 +152,20 @@ WRONG_ANSWERS = {
     ],
     "collatz_steps": [
         # counts the starting number as a step
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    steps = tf.constant(1)\n"
         "    while n != 1:\n"
         "        n = tf.where(n % 2 == 0, n // 2, 3 * n + 1)\n"
         "        steps += 1\n"
         "    return steps\n",
-        # correct values but eager only: no tf.function, no While op
+        # right values when run eagerly, but Python ints: cannot be traced into a While op
         "def collatz_steps(n):\n"
-        "    steps = tf.constant(0)\n"
+        "    n, steps = int(n), 0\n"
         "    while n != 1:\n"
         "        n = n // 2 if n % 2 == 0 else 3 * n + 1\n"
         "        steps += 1\n"
-        "    return steps\n",
+        "    return tf.constant(steps)\n",
         # float64 counter
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    steps = tf.constant(0.0, tf.float64)\n"
         "    while n != 1:\n"
@@ -175,7 +173,6 @@ WRONG_ANSWERS = {
         "        steps += 1.0\n"
         "    return steps\n",
         # stops at 2 instead of 1
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    steps = tf.constant(0)\n"
         "    while n > 2:\n"
@@ -183,7 +180,6 @@ WRONG_ANSWERS = {
         "        steps += 1\n"
         "    return steps\n",
         # right values and a While op, breaks the rule: writes tf.while_loop by hand
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    def body(n, steps):\n"
         "        return tf.where(n % 2 == 0, n // 2, 3 * n + 1), steps + 1\n"
