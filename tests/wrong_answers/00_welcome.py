@@ -15,6 +15,19 @@ WRONG_ANSWERS = {
         "def standardize(x):\n    return (x - x.mean(axis=0)) / x.std(axis=0)\n",
         # adds an epsilon everywhere instead of guarding sigma == 0
         "def standardize(x):\n    return (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-3)\n",
+        # right values, breaks "no Python loops": one column at a time
+        "def standardize(x):\n"
+        "    out = np.zeros_like(x)\n"
+        "    for j in range(x.shape[1]):\n"
+        "        sigma = x[:, j].std()\n"
+        "        out[:, j] = (x[:, j] - x[:, j].mean()) / (sigma if sigma > 0 else 1.0)\n"
+        "    return out\n",
+        # right values, breaks "do not change x": standardises x in place and returns it
+        "def standardize(x):\n"
+        "    sigma = x.std(axis=0)\n"
+        "    x -= x.mean(axis=0)\n"
+        "    x /= np.where(sigma == 0, 1.0, sigma)\n"
+        "    return x\n",
     ],
     "default_dtypes": [
         # assumes every framework behaves like NumPy

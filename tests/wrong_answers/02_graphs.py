@@ -14,15 +14,62 @@ WRONG_ANSWERS = {
         "    concrete = tf.function(fn).get_concrete_function(example)\n"
         "    return sum(op_type.lower() in op.type.lower() for op in concrete.graph.get_operations())\n",
     ],
-    "retraces": [
-        # believes tensors of a new shape reuse the graph, and Python numbers never retrace
-        "traces_a = [1, 1, 1, 1, 2, 2, 2, 3]\ntraces_b = [1, 1, 1, 1]\ntraces_c = [1, 1, 1, 2, 2]\n",
-        # believes every call traces
-        "traces_a = [1, 2, 3, 4, 5, 6, 7, 8]\ntraces_b = [1, 2, 3, 4]\ntraces_c = [1, 2, 3, 4, 5]\n",
-        # A right, but thinks input_signature still retraces on each new length
-        "traces_a = [1, 1, 2, 2, 3, 3, 4, 5]\ntraces_b = [1, 2, 3, 4]\ntraces_c = [1, 1, 2, 3, 3]\n",
-        # A and B right, but the Python bool is not part of the signature
-        "traces_a = [1, 1, 2, 2, 3, 3, 4, 5]\ntraces_b = [1, 1, 1, 1]\ntraces_c = [1, 1, 1, 2, 2]\n",
+    "trace_counts": [
+        # every new tensor value traces again (the values go into the signature)
+        "def trace_counts(calls, signature=None):\n"
+        "    seen, counts = set(), []\n"
+        "    for call in calls:\n"
+        "        seen.add(tuple(call))\n"
+        "        counts.append(len(seen))\n"
+        "    return counts\n",
+        # Python values are not part of the signature
+        "def trace_counts(calls, signature=None):\n"
+        "    if signature is not None:\n"
+        "        return [1] * len(calls)\n"
+        "    seen, counts = set(), []\n"
+        "    for call in calls:\n"
+        "        seen.add(tuple((a[1], tuple(a[2])) if a[0] == 'tensor' else 'python' for a in call))\n"
+        "        counts.append(len(seen))\n"
+        "    return counts\n",
+        # only the shape matters, not the dtype
+        "def trace_counts(calls, signature=None):\n"
+        "    if signature is not None:\n"
+        "        return [1] * len(calls)\n"
+        "    seen, counts = set(), []\n"
+        "    for call in calls:\n"
+        "        seen.add(tuple(tuple(a[2]) if a[0] == 'tensor' else a[1] for a in call))\n"
+        "        counts.append(len(seen))\n"
+        "    return counts\n",
+        # no cache: traces whenever the signature differs from the previous call's
+        "def trace_counts(calls, signature=None):\n"
+        "    if signature is not None:\n"
+        "        return [1] * len(calls)\n"
+        "    previous, total, counts = None, 0, []\n"
+        "    for call in calls:\n"
+        "        key = tuple((a[1], tuple(a[2])) if a[0] == 'tensor' else a[1] for a in call)\n"
+        "        total += key != previous\n"
+        "        previous = key\n"
+        "        counts.append(total)\n"
+        "    return counts\n",
+        # ignores input_signature: a new length still traces again
+        "def trace_counts(calls, signature=None):\n"
+        "    seen, counts = set(), []\n"
+        "    for call in calls:\n"
+        "        seen.add(tuple((a[1], tuple(a[2])) if a[0] == 'tensor' else a[1] for a in call))\n"
+        "        counts.append(len(seen))\n"
+        "    return counts\n",
+        # right values, breaks the rule: runs TensorFlow instead of predicting
+        "def trace_counts(calls, signature=None):\n"
+        "    count, after = [0], []\n"
+        "    def body(*args):\n"
+        "        count[0] += 1\n"
+        "    specs = None if signature is None else [tf.TensorSpec(s, d) for d, s in signature]\n"
+        "    fn = tf.function(body, input_signature=specs)\n"
+        "    for call in calls:\n"
+        "        fn(*[tf.fill(a[2], tf.constant(a[3], dtype=a[1])) if a[0] == 'tensor' else a[1]\n"
+        "             for a in call])\n"
+        "        after.append(count[0])\n"
+        "    return after\n",
     ],
     "topological_order": [
         # pre-order: a node before its parents
@@ -69,6 +116,9 @@ WRONG_ANSWERS = {
         "        order.append(t.op or 'leaf')\n"
         "        queue.extend(t.parents)\n"
         "    return order[::-1]\n",
+        # right values, breaks the rule: asks tinygrad_ref for its own order
+        "def topological_order(output):\n"
+        "    return [node.label for node in tg.nodes(output)]\n",
     ],
     "count_grad_fns": [
         # counts paths, not nodes (no visited set)
@@ -102,22 +152,20 @@ WRONG_ANSWERS = {
     ],
     "collatz_steps": [
         # counts the starting number as a step
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    steps = tf.constant(1)\n"
         "    while n != 1:\n"
         "        n = tf.where(n % 2 == 0, n // 2, 3 * n + 1)\n"
         "        steps += 1\n"
         "    return steps\n",
-        # correct values but eager only: no tf.function, no While op
+        # right values when run eagerly, but Python ints: cannot be traced into a While op
         "def collatz_steps(n):\n"
-        "    steps = tf.constant(0)\n"
+        "    n, steps = int(n), 0\n"
         "    while n != 1:\n"
         "        n = n // 2 if n % 2 == 0 else 3 * n + 1\n"
         "        steps += 1\n"
-        "    return steps\n",
+        "    return tf.constant(steps)\n",
         # float64 counter
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    steps = tf.constant(0.0, tf.float64)\n"
         "    while n != 1:\n"
@@ -125,12 +173,16 @@ WRONG_ANSWERS = {
         "        steps += 1.0\n"
         "    return steps\n",
         # stops at 2 instead of 1
-        "@tf.function\n"
         "def collatz_steps(n):\n"
         "    steps = tf.constant(0)\n"
         "    while n > 2:\n"
         "        n = tf.where(n % 2 == 0, n // 2, 3 * n + 1)\n"
         "        steps += 1\n"
         "    return steps\n",
+        # right values and a While op, breaks the rule: writes tf.while_loop by hand
+        "def collatz_steps(n):\n"
+        "    def body(n, steps):\n"
+        "        return tf.where(n % 2 == 0, n // 2, 3 * n + 1), steps + 1\n"
+        "    return tf.while_loop(lambda n, steps: n != 1, body, (n, tf.constant(0)))[1]\n",
     ],
 }

@@ -5,6 +5,17 @@ _STEP_BODY_TG = (
     "    hidden = (tg.tensor(xb) @ p['W1'].T + p['b1']).relu()\n"
 )
 
+_MLP_FORWARD = (
+    "def mlp_loss_and_grads(params, xb, yb):\n"
+    "    n = len(yb)\n"
+    "    h = xb @ params['W1'].T + params['b1']\n"
+    "    a = np.maximum(h, 0.0)\n"
+    "    z = a @ params['W2'].T + params['b2']\n"
+    "    shifted = z - z.max(axis=1, keepdims=True)\n"
+    "    log_prob = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+    "    loss = float(-log_prob[np.arange(n), yb].mean())\n"
+)
+
 WRONG_ANSWERS = {
     "init_weights": [
         # He-uniform bound sqrt(6 / n_in) instead of Glorot
@@ -77,6 +88,69 @@ WRONG_ANSWERS = {
         "        state[f'{2 * l}.bias'] = np.asarray(weights[2 * l + 1])\n"
         "    return state\n",
     ],
+    "mlp_loss_and_grads": [
+        # forgets the 1/n of the mean in the backward pass
+        _MLP_FORWARD +
+        "    dz = np.exp(log_prob)\n"
+        "    dz[np.arange(n), yb] -= 1.0\n"
+        "    dh = (dz @ params['W2']) * (h > 0)\n"
+        "    return loss, {'W1': dh.T @ xb, 'b1': dh.sum(axis=0), 'W2': dz.T @ a, 'b2': dz.sum(axis=0)}\n",
+        # no ReLU mask in the backward pass
+        _MLP_FORWARD +
+        "    dz = np.exp(log_prob)\n"
+        "    dz[np.arange(n), yb] -= 1.0\n"
+        "    dz /= n\n"
+        "    dh = dz @ params['W2']\n"
+        "    return loss, {'W1': dh.T @ xb, 'b1': dh.sum(axis=0), 'W2': dz.T @ a, 'b2': dz.sum(axis=0)}\n",
+        # weight gradients in the (in, out) layout
+        _MLP_FORWARD +
+        "    dz = np.exp(log_prob)\n"
+        "    dz[np.arange(n), yb] -= 1.0\n"
+        "    dz /= n\n"
+        "    dh = (dz @ params['W2']) * (h > 0)\n"
+        "    return loss, {'W1': xb.T @ dh, 'b1': dh.sum(axis=0), 'W2': a.T @ dz, 'b2': dz.sum(axis=0)}\n",
+        # bias gradients averaged once more
+        _MLP_FORWARD +
+        "    dz = np.exp(log_prob)\n"
+        "    dz[np.arange(n), yb] -= 1.0\n"
+        "    dz /= n\n"
+        "    dh = (dz @ params['W2']) * (h > 0)\n"
+        "    return loss, {'W1': dh.T @ xb, 'b1': dh.mean(axis=0), 'W2': dz.T @ a, 'b2': dz.mean(axis=0)}\n",
+        # naive softmax: right for small logits, overflows for large ones
+        "def mlp_loss_and_grads(params, xb, yb):\n"
+        "    n = len(yb)\n"
+        "    h = xb @ params['W1'].T + params['b1']\n"
+        "    a = np.maximum(h, 0.0)\n"
+        "    z = a @ params['W2'].T + params['b2']\n"
+        "    prob = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
+        "    loss = float(-np.log(prob[np.arange(n), yb]).mean())\n"
+        "    dz = prob.copy()\n"
+        "    dz[np.arange(n), yb] -= 1.0\n"
+        "    dz /= n\n"
+        "    dh = (dz @ params['W2']) * (h > 0)\n"
+        "    return loss, {'W1': dh.T @ xb, 'b1': dh.sum(axis=0), 'W2': dz.T @ a, 'b2': dz.sum(axis=0)}\n",
+        # right values, breaks "no autodiff library": PyTorch's autograd does the work
+        "def mlp_loss_and_grads(params, xb, yb):\n"
+        "    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    logits = torch.relu(torch.from_numpy(xb) @ p['W1'].T + p['b1']) @ p['W2'].T + p['b2']\n"
+        "    loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(yb))\n"
+        "    loss.backward()\n"
+        "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
+        # right values, breaks "do not change params": caches the forward pass in it
+        "def mlp_loss_and_grads(params, xb, yb):\n"
+        "    n = len(yb)\n"
+        "    params['h'] = xb @ params['W1'].T + params['b1']\n"
+        "    a = np.maximum(params['h'], 0.0)\n"
+        "    z = a @ params['W2'].T + params['b2']\n"
+        "    shifted = z - z.max(axis=1, keepdims=True)\n"
+        "    log_prob = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+        "    loss = float(-log_prob[np.arange(n), yb].mean())\n"
+        "    dz = np.exp(log_prob)\n"
+        "    dz[np.arange(n), yb] -= 1.0\n"
+        "    dz /= n\n"
+        "    dh = (dz @ params['W2']) * (params.pop('h') > 0)\n"
+        "    return loss, {'W1': dh.T @ xb, 'b1': dh.sum(axis=0), 'W2': dz.T @ a, 'b2': dz.sum(axis=0)}\n",
+    ],
     "train_step_tg": [
         # summed cross-entropy instead of the mean
         "def train_step_tg(params, xb, yb):\n" + _STEP_BODY_TG +
@@ -103,6 +177,20 @@ WRONG_ANSWERS = {
         "    loss = tg.nn.functional.cross_entropy(logits, tg.tensor(yb))\n"
         "    loss.backward()\n"
         "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
+        # right values, breaks "its own framework": PyTorch under the name of tinygrad_ref
+        "def train_step_tg(params, xb, yb):\n"
+        "    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    hidden = torch.relu(torch.from_numpy(xb) @ p['W1'].T + p['b1'])\n"
+        "    loss = torch.nn.functional.cross_entropy(hidden @ p['W2'].T + p['b2'], torch.from_numpy(yb))\n"
+        "    loss.backward()\n"
+        "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
+        # right values, breaks "do not change the arguments": the gradients are stored into params
+        "def train_step_tg(params, xb, yb):\n" + _STEP_BODY_TG +
+        "    loss = tg.nn.functional.cross_entropy(hidden @ p['W2'].T + p['b2'], tg.tensor(yb))\n"
+        "    loss.backward()\n"
+        "    grads = {k: v.grad.numpy() for k, v in p.items()}\n"
+        "    params.update({'grad_' + k: g for k, g in grads.items()})\n"
+        "    return loss.item(), grads\n",
     ],
     "train_step_torch": [
         # float32 tensors
@@ -126,6 +214,19 @@ WRONG_ANSWERS = {
         "    logp = torch.log_softmax(hidden @ p['W2'].T + p['b2'], dim=0)\n"
         "    loss = torch.nn.functional.nll_loss(logp, torch.from_numpy(yb))\n"
         "    loss.backward()\n"
+        "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
+        # right values, breaks "its own framework": tinygrad_ref does the work
+        "def train_step_torch(params, xb, yb):\n" + _STEP_BODY_TG +
+        "    loss = tg.nn.functional.cross_entropy(hidden @ p['W2'].T + p['b2'], tg.tensor(yb))\n"
+        "    loss.backward()\n"
+        "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
+        # right values, breaks "do not change the arguments": zeroes the caller's biases after use
+        "def train_step_torch(params, xb, yb):\n"
+        "    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    hidden = torch.relu(torch.from_numpy(xb) @ p['W1'].T + p['b1'])\n"
+        "    loss = torch.nn.functional.cross_entropy(hidden @ p['W2'].T + p['b2'], torch.from_numpy(yb))\n"
+        "    loss.backward()\n"
+        "    params['b1'][:] = 0.0\n"
         "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
     ],
     "train_step_keras": [
@@ -164,6 +265,13 @@ WRONG_ANSWERS = {
         "    gK1, gb1, gK2, gb2 = tape.gradient(loss, model.trainable_variables)\n"
         "    return float(loss), {'W1': gK1.numpy().T, 'b1': gb1.numpy(),\n"
         "                         'W2': gK2.numpy().T, 'b2': gb2.numpy()}\n",
+        # right values, breaks "its own framework": PyTorch instead of Keras
+        "def train_step_keras(params, xb, yb):\n"
+        "    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    hidden = torch.relu(torch.from_numpy(xb) @ p['W1'].T + p['b1'])\n"
+        "    loss = torch.nn.functional.cross_entropy(hidden @ p['W2'].T + p['b2'], torch.from_numpy(yb))\n"
+        "    loss.backward()\n"
+        "    return loss.item(), {k: v.grad.numpy() for k, v in p.items()}\n",
     ],
     "train_sgd": [
         # records the loss after the update (calls step_fn twice)
@@ -203,5 +311,15 @@ WRONG_ANSWERS = {
         "        losses.append(float(loss))\n"
         "        params = {k: params[k] - lr * grads[k] for k in params}\n"
         "    return losses, params\n",
+        # right values, breaks "do not modify params": keeps the history in the caller's dict
+        "def train_sgd(step_fn, params, X, y, batches, lr):\n"
+        "    current = {k: np.array(v) for k, v in params.items()}\n"
+        "    losses = []\n"
+        "    for idx in batches:\n"
+        "        loss, grads = step_fn(current, X[idx], y[idx])\n"
+        "        losses.append(float(loss))\n"
+        "        current = {k: current[k] - lr * grads[k] for k in current}\n"
+        "    params.setdefault('history', []).append(losses)\n"
+        "    return losses, current\n",
     ],
 }
