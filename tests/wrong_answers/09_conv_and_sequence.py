@@ -226,7 +226,7 @@ WRONG_ANSWERS = {
         '        x_shape, w_shape, stride, padding = ctx.shapes\n'
         '        grad_y = grad.reshape(grad.shape[0], grad.shape[1], -1)\n'
         '        grad_b = grad_y.sum(axis=(0, 2))\n'
-        '        grad_w = np.einsum("nop,nkp->ok", grad_y, cols) / grad.shape[0].reshape(w_shape)\n'
+        '        grad_w = np.einsum("nop,nkp->ok", grad_y, cols).reshape(w_shape) / grad.shape[0]\n'
         '        grad_x = col2im(w_mat.T @ grad_y, x_shape, w_shape[2], w_shape[3], stride, padding)\n'
         '        return grad_x, grad_w, grad_b\n',
         # col2im without the stride
