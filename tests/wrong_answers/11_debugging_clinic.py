@@ -1,5 +1,7 @@
 """Plausible wrong answers for 11-debugging-clinic; each must fail its exercise's test cell."""
 
+# ruff: noqa: E501  (each answer is a cell a student could write, line lengths included)
+
 WRONG_ANSWERS = {
     "fixed_classifier": [
         # the broken code itself: plain tensors, nothing registered
@@ -163,6 +165,11 @@ WRONG_ANSWERS = {
         "    e = np.exp(logits)\n"
         "    p = e / e.sum(axis=1, keepdims=True)\n"
         "    return float(-np.log(p[np.arange(len(targets)), targets]).mean())\n",
+        # rule: the right value, but a softmax is computed (and only printed)
+        "def classification_loss(logits, targets):\n"
+        "    z = torch.from_numpy(logits)\n"
+        "    print('probabilities', torch.nn.functional.softmax(z, dim=1)[0])\n"
+        "    return torch.nn.functional.cross_entropy(z, torch.from_numpy(targets)).item()\n",
     ],
     "predict_one": [
         # the broken code: no batch axis, training mode
@@ -207,6 +214,61 @@ WRONG_ANSWERS = {
         "    return {'accuracy': float((logits.argmax(axis=1) == y).sum()), 'logits': logits}\n",
     ],
     "diagnose": [
+        # rule: the right labels, but it reseeds torch's global generator
+        'DIAGNOSIS_LABELS = ("ok", "no_graph", "no_update", "gradient_ascent", "softmax_before_loss", "no_zero_grad",\n'
+        '                    "stale_loss")\n'
+        '\n'
+        '\n'
+        'def diagnose(train_fn):\n'
+        '    """The label from DIAGNOSIS_LABELS that describes train_fn (see the table above)."""\n'
+        '    torch.manual_seed(0)\n'
+        '    X = torch.randn(40, 6) * 2\n'
+        '    y = torch.randint(0, 4, (40,))\n'
+        '    start = {"weight": torch.randn(4, 6), "bias": torch.randn(4)}\n'
+        '    lr = 0.1\n'
+        '\n'
+        '    def loss_and_grads(state, probabilities=False):\n'
+        '        # our own loss and gradient at the parameters `state` (the bug-free reference, or its softmax variant)\n'
+        '        w, b = state["weight"].clone().requires_grad_(), state["bias"].clone().requires_grad_()\n'
+        '        logits = X @ w.T + b\n'
+        '        loss = torch.nn.functional.cross_entropy(torch.softmax(logits, dim=1) if probabilities else logits, y)\n'
+        '        gw, gb = torch.autograd.grad(loss, [w, b])\n'
+        '        return loss.item(), {"weight": gw, "bias": gb}\n'
+        '\n'
+        '    def step(state, grads, sign=-1.0):\n'
+        '        return {k: state[k] + sign * lr * grads[k] for k in state}\n'
+        '\n'
+        '    def same(a, b):\n'
+        '        return all(torch.allclose(a[k], b[k], atol=1e-5, rtol=1e-4) for k in a)\n'
+        '\n'
+        '    def run(steps):\n'
+        '        # the function under test, on a fresh model at `start`: (losses, parameters after), or None if it raises\n'
+        '        model = torch.nn.Linear(6, 4)\n'
+        '        model.load_state_dict({k: v.clone() for k, v in start.items()})\n'
+        '        try:\n'
+        '            losses = train_fn(model, X.clone(), y.clone(), steps, lr)\n'
+        '        except RuntimeError:\n'
+        '            return None\n'
+        '        return [float(v) for v in losses], {k: v.detach().clone() for k, v in model.state_dict().items()}\n'
+        '\n'
+        '    one = run(1)\n'
+        '    if one is None:\n'
+        '        return "no_graph"\n'
+        '    loss0, grads0 = loss_and_grads(start)\n'
+        '    if same(one[1], start):\n'
+        '        return "no_update"\n'
+        '    if same(one[1], step(start, grads0, +1.0)):\n'
+        '        return "gradient_ascent"\n'
+        '    if same(one[1], step(start, loss_and_grads(start, probabilities=True)[1])):\n'
+        '        return "softmax_before_loss"\n'
+        '    theta1 = step(start, grads0)\n'
+        '    loss1, grads1 = loss_and_grads(theta1)\n'
+        '    losses, after2 = run(2)\n'
+        '    if same(after2, step(theta1, {k: grads0[k] + grads1[k] for k in grads0})):\n'
+        '        return "no_zero_grad"\n'
+        '    if not np.allclose(losses, [loss0, loss1], atol=1e-5, rtol=1e-4):\n'
+        '        return "stale_loss"\n'
+        '    return "ok"\n',
         # always answers "ok"
         "def diagnose(train_fn):\n"
         "    return 'ok'\n",
