@@ -27,6 +27,7 @@ import inspect
 import linecache
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 from .checks import RECORD_ENV, CheckFailed
@@ -81,6 +82,14 @@ VIEW_FUNCTIONS = {"numpy.asarray", "numpy.asanyarray", "numpy.ascontiguousarray"
 IPYTHON_NAMES = {"get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "_dh", "_i", "_ii", "_iii",
                  "display", "exit", "quit", "__session__"}
 RULE_NAMES = ("forbid", "loops", "mutate_args")
+# What can define or replace names where no rule can see it: an answer cell using any of these is checked
+# with every rule set of the notebook, and each use is a break (rule "source").
+DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "delattr", "__import__",
+                 "__builtins__", "builtins", "importlib", "sys.modules", "get_ipython", "ctypes"}
+DYNAMIC_ATTRIBUTES = {"__dict__", "__setattr__", "__delattr__", "__globals__", "__builtins__", "__code__"}
+SAFE_MAGICS = {"matplotlib", "config", "precision"}  # line magics that run no code of the cell
+_CODE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit)\b((?:[ \t]+-\w+(?:[ \t]+\d+)?)*)[ \t]+(.*)$")
+_CELL_MAGIC = re.compile(r"^[ \t]*%%(?:time|timeit|capture)\b")
 
 
 @dataclass(frozen=True)
@@ -154,16 +163,25 @@ def describe(forbid, loops, mutate_args) -> str:
 
 
 def parse_cell(source: str) -> ast.Module:
-    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError."""
+    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError.
+
+    The code that ``%time``/``%timeit`` lines and ``%%time``/``%%timeit``/``%%capture`` cells run is
+    parsed as the cell's own code (same line numbers), so a timed line is checked like any other."""
+    lines = source.split("\n")
+    if lines and _CELL_MAGIC.match(lines[0]):
+        lines[0] = ""
+    source = "\n".join(m[1] + m[3] if (m := _CODE_MAGIC.match(line)) else line for line in lines)
     try:
         return ast.parse(source)
-    except SyntaxError as first:
+    except (SyntaxError, ValueError) as first:  # ValueError: a null byte
         try:
             from IPython.core.inputtransformer2 import TransformerManager
 
-            return ast.parse(TransformerManager().transform_cell(source))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(TransformerManager().transform_cell(source))
         except (SyntaxError, ImportError, ValueError):
-            raise first from None
+            raise SyntaxError(str(first)) if isinstance(first, ValueError) else first from None
 
 
 def _module_bindings(tree: ast.Module) -> set[str]:
@@ -242,8 +260,7 @@ class _Scope:
         self.kind = kind  # "module", "function", "class", "comprehension"
         self.local = local
         self.aliases: dict[str, set[str]] = {}
-        self.arglike: set[str] = set(params)  # names whose object is (part of) an argument
-        self.params = set(params)
+        self.arglike: dict[str, str] = {p: p for p in params}  # name -> the argument it is (part of)
 
 
 def _function_locals(node) -> set[str]:
@@ -297,6 +314,8 @@ class _CellAnalyser(ast.NodeVisitor):
         self.out, self.uses = out, uses  # breaks; global names the cell reads
         self.scopes = [_Scope("module", set())]
         self.called: set[int] = set()  # getattr-like names that are called (checked by their arguments)
+        self.dynamic: list[tuple[str, int]] = []  # (what, line): uses that can rebind names out of sight
+        self.safe: set[int] = set()  # get_ipython() nodes of magics that run no code
 
     # ---- reporting
     def _break(self, rule, used, node, message):
@@ -336,11 +355,12 @@ class _CellAnalyser(ast.NodeVisitor):
         return None
 
     # ---- argument tracking (mutate_args)
-    def _is_arglike(self, name: str) -> bool:
+    def _origin(self, name: str | None) -> str | None:
+        """The argument whose object ``name`` is (part of), or None."""
         for scope in reversed(self.scopes):
-            if scope.kind in ("function", "comprehension") and name in scope.local:
-                return name in scope.arglike
-        return False
+            if name and scope.kind in ("function", "comprehension") and name in scope.local:
+                return scope.arglike.get(name)
+        return None
 
     def _root(self, node) -> str | None:
         """The name whose object ``node`` is, or shares memory with (``x``, ``x[0]``, ``x.T``,
@@ -356,7 +376,7 @@ class _CellAnalyser(ast.NodeVisitor):
                     node = func.value
                 elif node.args and self.resolve(func) & VIEW_FUNCTIONS:
                     roots = [self._root(a) for a in node.args]
-                    return next((r for r in roots if r and self._is_arglike(r)), roots[0])
+                    return next((r for r in roots if self._origin(r)), roots[0])
                 else:
                     return None
             elif isinstance(node, ast.NamedExpr):
@@ -366,7 +386,7 @@ class _CellAnalyser(ast.NodeVisitor):
 
     def _arg_root(self, node) -> str | None:
         root = self._root(node)
-        return root if root and self._is_arglike(root) else None
+        return root if self._origin(root) else None
 
     def _bind(self, target, value):
         """Track aliases and argument views through an assignment ``target = value``."""
@@ -390,15 +410,18 @@ class _CellAnalyser(ast.NodeVisitor):
         if target.id in scope.local:
             if resolved:
                 scope.aliases.setdefault(target.id, set()).update(resolved)
-            if value is not None and self._arg_root(value):
-                scope.arglike.add(target.id)
+            origin = self._origin(self._arg_root(value)) if value is not None else None
+            if origin:
+                scope.arglike[target.id] = origin
             else:
-                scope.arglike.discard(target.id)  # rebound to a new object (x = x.copy())
+                scope.arglike.pop(target.id, None)  # rebound to a new object (x = x.copy())
 
     def _mutation(self, node, target, how: str):
         root = self._arg_root(target)
         if root and not self.mutate_args:
-            self._break("mutate_args", root, node, f"{how} changes the argument `{root}`")
+            origin = self._origin(root)
+            what = f"the argument `{root}`" if origin == root else f"`{root}`, part of argument `{origin}`"
+            self._break("mutate_args", root, node, f"{how} changes {what}")
 
     # ---- scopes
     def _visit_function(self, node, params: set[str], body):
@@ -458,8 +481,7 @@ class _CellAnalyser(ast.NodeVisitor):
         for i, gen in enumerate(node.generators):
             if i:
                 self.visit(gen.iter)
-            if self._arg_root(gen.iter):
-                scope.arglike |= {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+            scope.arglike.update(self._loop_origins(gen.target, gen.iter))
             for cond in gen.ifs:
                 self.visit(cond)
         for element in elements:
@@ -483,19 +505,38 @@ class _CellAnalyser(ast.NodeVisitor):
         if not self.loops:
             self._break("loops", "for", node, "a `for` loop; vectorise instead")
         self.visit(node.iter)
+        origins = self._loop_origins(node.target, node.iter)
         self._bind(node.target, None)
-        if self._arg_root(node.iter) or (isinstance(node.iter, ast.Call) and any(
-                self._arg_root(a) for a in node.iter.args)):
-            self._mark_arglike(node.target)
+        if self.scopes[-1].kind != "module":
+            self.scopes[-1].arglike.update(origins)
         for stmt in node.body + node.orelse:
             self.visit(stmt)
 
     visit_AsyncFor = visit_For
 
-    def _mark_arglike(self, target):
-        scope = self.scopes[-1]
-        if scope.kind != "module":
-            scope.arglike |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    def _loop_origins(self, target, iterable) -> dict[str, str]:
+        """{loop variable: argument} for the variables that take elements of an argument: ``for g in
+        grads``, ``for n, g in zip(sizes, grads)`` (pairwise), ``for i, g in enumerate(grads)``."""
+        def names(node):
+            return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+        if isinstance(iterable, ast.Call) and isinstance(target, ast.Tuple):
+            func = self.resolve(iterable.func)
+            if "zip" in func and len(target.elts) == len(iterable.args):
+                pairs = zip(target.elts, iterable.args)
+            elif "enumerate" in func and len(target.elts) == 2 and iterable.args:
+                pairs = [(target.elts[1], iterable.args[0])]
+            else:
+                pairs = [(target, a) for a in iterable.args]
+            found = {}
+            for element, source in pairs:
+                origin = self._origin(self._arg_root(source))
+                if origin:
+                    found.update(dict.fromkeys(names(element), origin))
+            return found
+        sources = [iterable] + (iterable.args if isinstance(iterable, ast.Call) else [])
+        origin = next((o for o in (self._origin(self._arg_root(e)) for e in sources) if o), None)
+        return dict.fromkeys(names(target), origin) if origin else {}
 
     def visit_While(self, node):
         if not self.loops:
@@ -520,7 +561,7 @@ class _CellAnalyser(ast.NodeVisitor):
     def visit_AugAssign(self, node):
         self.visit(node.value)
         self._visit_target(node.target, node, "an augmented assignment to")
-        if isinstance(node.target, ast.Name) and self._is_arglike(node.target.id):
+        if isinstance(node.target, ast.Name) and self._origin(node.target.id):
             # `x += y` on an array, list or dict argument changes it in place
             self._mutation(node, node.target, f"`{node.target.id} {_OPERATORS.get(type(node.op), '?')}= ...` "
                                               "(in place for arrays and lists)")
@@ -537,8 +578,13 @@ class _CellAnalyser(ast.NodeVisitor):
         if isinstance(target, ast.Starred):
             self._visit_target(target.value, stmt, how)
             return
+        if isinstance(target, ast.Attribute) and self.resolve(target.value):
+            # np.sum = ...: replaces a library's name for every cell
+            self.dynamic.append((_dotted(target) or target.attr, stmt.lineno))
         if isinstance(target, (ast.Subscript, ast.Attribute)):
             written = _dotted(target) or ast.unparse(target)
+            if len(written) > 40 and isinstance(target, ast.Subscript):
+                written = f"{_dotted(target.value) or '...'}[...]"
             self._mutation(stmt, target, f"{how} `{written[:60]}`")
             self.visit(target.value)
             if isinstance(target, ast.Subscript):
@@ -566,6 +612,8 @@ class _CellAnalyser(ast.NodeVisitor):
         self._visit_import(node)
 
     def visit_ImportFrom(self, node):
+        if any(a.name == "*" for a in node.names):
+            self.dynamic.append((f"from {node.module or '.'} import *", node.lineno))
         if any(a.name == "*" for a in node.names) and self.forbid:
             module = node.module or ""
             if any(self._forbidden(module) or f.startswith(module + ".") for f in self.forbid):
@@ -609,10 +657,22 @@ class _CellAnalyser(ast.NodeVisitor):
             scope, local = self._lookup(node.id)
             if not local:
                 self.uses.add(node.id)
+                if node.id == "get_ipython" and id(node) not in self.safe:
+                    self.dynamic.append(("get_ipython (a magic or shell command)", node.lineno))
             for qualified in sorted(self.resolve(node)):
+                self._note_dynamic(qualified, node.id, node)
                 self._check_name(qualified, node.id, node)
 
+    def _note_dynamic(self, qualified, written, node):
+        if any(qualified == d or qualified.startswith(d + ".") for d in DYNAMIC_NAMES):
+            self.dynamic.append((written, node.lineno))
+
     def visit_Attribute(self, node):
+        if node.attr in DYNAMIC_ATTRIBUTES:
+            self.dynamic.append((node.attr, node.lineno))
+        for qualified in sorted(self.resolve(node)):
+            if qualified == "sys.modules" or qualified.startswith("sys.modules."):
+                self.dynamic.append((_dotted(node) or "sys.modules", node.lineno))
         if node.attr in INDIRECT_ATTRIBUTES and self.forbid:
             self._break("forbid", node.attr, node, f"`{node.attr}` reaches names indirectly")
             self.visit(node.value)
@@ -632,6 +692,12 @@ class _CellAnalyser(ast.NodeVisitor):
         return any(qualified == i or qualified.startswith(i + ".") for i in INDIRECT_NAMES)
 
     def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr == "run_line_magic"
+                and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name)
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in SAFE_MAGICS):
+            self.safe.add(id(func.value.func))
         resolved = self.resolve(node.func)
         func_name = _dotted(node.func) or ""
         if not self.loops:
@@ -713,18 +779,24 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
             global_aliases[name] = {qualified}
     # student cells' own module-level imports and aliases, in notebook order (a pre-pass, so a cell
     # sees the aliases every cell makes)
-    for tree in trees.values():
+    dynamic: dict[str, list[tuple[str, int]]] = {}
+    for label, tree in trees.items():
         if isinstance(tree, ast.Module):
-            _CellAnalyser("", (), True, True, global_aliases, [], set()).visit(tree)
+            scan = _CellAnalyser(label, (), True, True, global_aliases, [], set())
+            scan.visit(tree)
+            if scan.dynamic:
+                dynamic[label] = scan.dynamic
 
     todo = [label for label, names in bound_by.items() if answer in names]
-    unparsable = [label for label, t in trees.items() if isinstance(t, SyntaxError)]
     if not todo:
-        if unparsable:  # the answer may be in a cell that does not parse
-            todo = unparsable[:1]
-        else:
-            return [Break("source", answer, 0, "the answer cells",
-                          f"no answer cell defines `{answer}`, so the rules cannot be checked")]
+        missing = Break("source", answer, 0, "the answer cells",
+                        f"no answer cell defines `{answer}`, so the rules cannot be checked")
+        unparsable = [Break("source", answer, t.lineno or 0, label,
+                            f"the cell does not parse ({t.msg}); fix the syntax error")
+                      for label, t in trees.items() if isinstance(t, SyntaxError)]
+        return unparsable + [missing]
+    # a cell that can define or replace names out of sight (exec, globals(), np.sum = ...) is checked too
+    todo += list(dynamic)
     seen: set[str] = set()
     order = list(cells)
     while todo:
@@ -743,11 +815,12 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
         for other, names in bound_by.items():
             if other not in seen and names & uses:
                 todo.append(other)
-        # a cell that may define names out of sight (exec, globals()) is checked too
-        if forbid:
-            for other in unparsable:
-                if other not in seen:
-                    todo.append(other)
+        flagged = {b.line for b in breaks if b.cell == label}
+        for what, line in dynamic.get(label, []):
+            if line not in flagged:
+                breaks.append(Break("source", what, line, label,
+                                    f"`{what}` can define or replace names out of the rules' sight, so they "
+                                    "cannot be checked"))
     unique = list(dict.fromkeys(breaks))
     return sorted(unique, key=lambda b: (order.index(b.cell) if b.cell in order else -1, b.line))
 
@@ -828,9 +901,20 @@ def kernel_cells(answer, namespace: dict) -> tuple[dict[str, str], str]:
         loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         for used in sorted(loaded):
             other = _cell_file(namespace.get(used))
-            if other and other not in files.values():
+            if other and other not in files.values() and not _is_test_cell(_cell_source(other)):
                 todo.append((other, used))
     return {label: _cell_source(path) for label, path in files.items()}, name
+
+
+def _is_test_cell(source: str) -> bool:
+    """A cell that calls check() or check_rules(): an instructor's test cell, whose helpers are not the
+    student's (the grader checks answer cells only)."""
+    try:
+        tree = parse_cell(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id in ("check", "check_rules") for n in ast.walk(tree))
 
 
 def kernel_aliases(namespace: dict) -> dict[str, str]:
@@ -873,3 +957,156 @@ def check_rules(name: str, answer, *, forbid=(), loops: bool = True, mutate_args
     if breaks:
         raise CheckFailed(report(name, breaks))
     print(f"✓ {name}: follows the rules ({describe(forbid, loops, mutate_args)})")
+
+
+# ---------------------------------------------------------------- in the trusted grader
+
+RULE_ARGUMENTS = ("name", "answer", "forbid", "loops", "mutate_args")
+MAX_CHECKED_CHARS = 500_000  # a larger answer cell is not parsed (it cannot pass a rule)
+
+
+def _is_rule_call(node) -> bool:
+    func = node.func
+    return isinstance(node, ast.Call) and (
+        (isinstance(func, ast.Name) and func.id == "check_rules")
+        or (isinstance(func, ast.Attribute) and func.attr == "check_rules"))
+
+
+def rule_calls(source: str) -> list[dict]:
+    """The ``check_rules(...)`` calls of an instructor's test cell, as plain data: [{"name", "answer",
+    "forbid", "loops", "mutate_args", "line"}]. Every argument must be a literal (the answer a plain
+    name), so the grader can read them without running anything; :class:`RuleError` otherwise."""
+    try:
+        tree = parse_cell(source)
+    except SyntaxError:
+        return []  # the cell fails in the solution's run, which reports it
+    calls = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _is_rule_call(node)):
+            continue
+        where = f"check_rules(...) on line {node.lineno}"
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise RuleError(f"{where} passes *args or **kwargs; write its arguments out")
+        if len(node.args) > 2:
+            raise RuleError(f"{where}: give forbid=, loops= and mutate_args= as keywords")
+        given = dict(zip(RULE_ARGUMENTS, node.args))
+        for keyword in node.keywords:
+            if keyword.arg not in RULE_ARGUMENTS:
+                raise RuleError(f"{where}: unknown argument {keyword.arg}= (it takes "
+                                f"{', '.join(RULE_ARGUMENTS)})")
+            if keyword.arg in given:
+                raise RuleError(f"{where}: {keyword.arg} is given twice")
+            given[keyword.arg] = keyword.value
+        if "name" not in given or "answer" not in given:
+            raise RuleError(f"{where}: give the rule set's name and the answer")
+        answer = given["answer"]
+        if not isinstance(answer, ast.Name):
+            raise RuleError(f"{where}: the answer must be a plain name (the student's function or class), "
+                            f"not `{ast.unparse(answer)[:60]}`")
+        values = {"loops": True, "mutate_args": True}
+        for key in ("name", "forbid", "loops", "mutate_args"):
+            if key not in given:
+                continue
+            try:
+                values[key] = ast.literal_eval(given[key])
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                written = ast.unparse(given[key])[:60]
+                raise RuleError(f"{where}: {key} must be written as a literal (the trusted grader reads it "
+                                f"without running the notebook), not `{written}`") from None
+        name, forbid, loops, mutate_args = validate(values["name"], values.get("forbid", ()),
+                                                    values["loops"], values["mutate_args"])
+        calls.append({"name": name, "answer": answer.id, "forbid": list(forbid), "loops": loops,
+                      "mutate_args": mutate_args, "line": node.lineno})
+    return calls
+
+
+def notebook_rules(nb) -> dict[str, list[dict]]:
+    """{grade_id: check_rules calls} for every autograded test cell that has some; :class:`RuleError`
+    naming the cell for a call the grader cannot read, or a rule set name used twice."""
+    from . import notebooks as nbs
+
+    found, names = {}, {}
+    for index, cell in enumerate(nb.cells):
+        if not nbs.is_graded_test(cell):
+            continue
+        gid = nbs.grade_id(cell)
+        try:
+            calls = rule_calls(cell.source)
+        except RuleError as exc:
+            raise RuleError(f"cell {index + 1} ({gid}): {exc}") from None
+        for call in calls:
+            if names.setdefault(call["name"], gid) != gid:
+                raise RuleError(f"cell {index + 1} ({gid}): the rule set name {call['name']!r} is also used "
+                                f"in {names[call['name']]}; give each check_rules its own name")
+        if calls:
+            found[gid] = calls
+    return found
+
+
+def answer_sources(nb) -> dict[str, str]:
+    """The code answer cells of a (rebuilt) notebook, in order: {"answer cell <grade_id>": source}."""
+    from . import notebooks as nbs
+
+    return {f"answer cell {nbs.grade_id(c)}": c.source for c in nb.cells
+            if c.cell_type == "code" and nbs.is_solution(c)}
+
+
+def trusted_aliases(nb) -> dict[str, str]:
+    """The imports of the instructor's code cells (everything but answer cells)."""
+    from . import notebooks as nbs
+
+    return import_aliases(c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c))
+
+
+def breaks_in(nb, call: dict, context: tuple | None = None) -> list[Break]:
+    """One ``check_rules`` call checked on a notebook's answer cells (``context``: the notebook's
+    ``(answer_sources, trusted_aliases)`` when already computed). Never raises for anything in the
+    answers: what cannot be checked is a break of rule "source"."""
+    cells, aliases = context or (answer_sources(nb), trusted_aliases(nb))
+    for label, source in cells.items():
+        if len(source) > MAX_CHECKED_CHARS:
+            return [Break("source", call["answer"], 0, label,
+                          f"the cell has {len(source)} characters, more than the {MAX_CHECKED_CHARS} "
+                          "the grader reads; the rules cannot be checked")]
+    try:
+        return analyse(cells, call["answer"], forbid=call["forbid"], loops=call["loops"],
+                       mutate_args=call["mutate_args"], aliases=aliases)
+    except Exception as exc:  # the student's code can be anything; it must not stop the grader
+        return [Break("source", call["answer"], 0, "the answer cells",
+                      f"the grader could not read them ({type(exc).__name__}); the rules cannot be checked")]
+
+
+def solution_problems(nb, rules: dict[str, list[dict]]) -> list[str]:
+    """The rules the solution notebook itself breaks (an instructor must fix them)."""
+    problems = []
+    context = (answer_sources(nb), trusted_aliases(nb)) if rules else None
+    for gid, calls in rules.items():
+        for call in calls:
+            for found in breaks_in(nb, call, context):
+                problems.append(f"{gid}: the solution breaks its own rule {call['name']}: {found}")
+    return problems
+
+
+def enforce(cells: dict[str, dict], rules: dict[str, list[dict]], rebuilt) -> None:
+    """Score zero every graded test cell of ``cells`` (the grader's results by grade_id) whose
+    ``check_rules`` calls find a break in the student's answer cells of ``rebuilt``, with the rule and
+    the line as the reason and one report line per break."""
+    context = None
+    for gid, calls in rules.items():
+        cell = cells.get(gid)
+        if cell is None:
+            continue
+        first = None
+        for call in calls:
+            context = context or (answer_sources(rebuilt), trusted_aliases(rebuilt))
+            found = breaks_in(rebuilt, call, context)
+            if found:
+                cell["reports"].append(report(call["name"], found))
+                first = first or f"rule {call['name']} broken: {found[0]}"
+            else:
+                cell["reports"].append(f"✓ {call['name']}: follows the rules "
+                                       f"({describe(call['forbid'], call['loops'], call['mutate_args'])})")
+        if first:
+            earlier = None if cell["passed"] else cell.get("reason")
+            cell["reason"] = f"{first}; {earlier}" if earlier else first
+            cell["score"], cell["passed"] = 0.0, False
