@@ -10,6 +10,20 @@ WRONG_ANSWERS = {
         "def accuracy(logits, y):\n    return 100.0 * float(np.mean(np.argmax(logits, axis=1) == y))\n",
     ],
     "confusion_matrix": [
+        # right values, breaks the rule: a Python loop over the examples
+        "def confusion_matrix(y_true, y_pred, num_classes):\n"
+        "    C = np.zeros((num_classes, num_classes), np.int64)\n"
+        "    for t, p in zip(y_true, y_pred):\n"
+        "        C[t, p] += 1\n"
+        "    return C\n",
+        # right values, breaks the rule: scikit-learn's confusion matrix
+        "import sklearn.metrics\n"
+        "def confusion_matrix(y_true, y_pred, num_classes):\n"
+        "    return sklearn.metrics.confusion_matrix(y_true, y_pred, labels=np.arange(num_classes))\n",
+        # right values, breaks the rule: TensorFlow's confusion matrix
+        "def confusion_matrix(y_true, y_pred, num_classes):\n"
+        "    counts = tf.math.confusion_matrix(y_true, y_pred, num_classes=num_classes, dtype=tf.int64)\n"
+        "    return counts.numpy()\n",
         # fancy-index += does not accumulate repeated pairs
         "def confusion_matrix(y_true, y_pred, num_classes):\n"
         "    C = np.zeros((num_classes, num_classes), dtype=np.int64)\n"
@@ -72,37 +86,96 @@ WRONG_ANSWERS = {
         "        return self.fc2(self.fc1(x).relu()) * self.temperature\n",
     ],
     "train_epoch": [
+        # right losses, but leaves the model in whatever mode it was given (no model.train())
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
+        "    batches = list(loader)\n"
+        "    losses = []\n"
+        "    for first in range(0, len(batches), accumulate):\n"
+        "        group = batches[first:first + accumulate]\n"
+        "        optimizer.zero_grad()\n"
+        "        for xb, yb in group:\n"
+        "            loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
+        "            (loss / len(group)).backward()\n"
+        "            losses.append(loss.item())\n"
+        "        optimizer.step()\n"
+        "    return losses\n",
+        # clears the gradients before every batch: only the group's last batch counts
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
+        "    model.train()\n"
+        "    batches = list(loader)\n"
+        "    losses = []\n"
+        "    for first in range(0, len(batches), accumulate):\n"
+        "        group = batches[first:first + accumulate]\n"
+        "        for xb, yb in group:\n"
+        "            optimizer.zero_grad()\n"
+        "            loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
+        "            (loss / len(group)).backward()\n"
+        "            losses.append(loss.item())\n"
+        "        optimizer.step()\n"
+        "    return losses\n",
+        # accumulates without scaling: the sum of the group's gradients
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
+        "    model.train()\n"
+        "    batches = list(loader)\n"
+        "    losses = []\n"
+        "    for first in range(0, len(batches), accumulate):\n"
+        "        optimizer.zero_grad()\n"
+        "        for xb, yb in batches[first:first + accumulate]:\n"
+        "            loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
+        "            loss.backward()\n"
+        "            losses.append(loss.item())\n"
+        "        optimizer.step()\n"
+        "    return losses\n",
+        # scales an incomplete last group by accumulate instead of its own size
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
+        "    model.train()\n"
+        "    batches = list(loader)\n"
+        "    losses = []\n"
+        "    for first in range(0, len(batches), accumulate):\n"
+        "        optimizer.zero_grad()\n"
+        "        for xb, yb in batches[first:first + accumulate]:\n"
+        "            loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
+        "            (loss / accumulate).backward()\n"
+        "            losses.append(loss.item())\n"
+        "        optimizer.step()\n"
+        "    return losses\n",
+        # ignores accumulate: one step per batch
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
+        "    model.train()\n"
+        "    losses = []\n"
+        "    for xb, yb in loader:\n"
+        "        loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
+        "        optimizer.zero_grad()\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        losses.append(loss.item())\n"
+        "    return losses\n",
         # never clears the gradients
-        "def train_epoch(model, loader, optimizer):\n"
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
         "    model.train()\n"
+        "    batches = list(loader)\n"
         "    losses = []\n"
-        "    for xb, yb in loader:\n"
-        "        loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
-        "        loss.backward()\n"
+        "    for first in range(0, len(batches), accumulate):\n"
+        "        group = batches[first:first + accumulate]\n"
+        "        for xb, yb in group:\n"
+        "            loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
+        "            (loss / len(group)).backward()\n"
+        "            losses.append(loss.item())\n"
         "        optimizer.step()\n"
-        "        losses.append(loss.item())\n"
         "    return losses\n",
-        # summed loss instead of the mean
-        "def train_epoch(model, loader, optimizer):\n"
+        # records the scaled losses
+        "def train_epoch(model, loader, optimizer, accumulate=1):\n"
         "    model.train()\n"
+        "    batches = list(loader)\n"
         "    losses = []\n"
-        "    for xb, yb in loader:\n"
-        "        loss = tg.nn.functional.cross_entropy(model(xb), yb, reduction='sum')\n"
+        "    for first in range(0, len(batches), accumulate):\n"
+        "        group = batches[first:first + accumulate]\n"
         "        optimizer.zero_grad()\n"
-        "        loss.backward()\n"
+        "        for xb, yb in group:\n"
+        "            loss = tg.nn.functional.cross_entropy(model(xb), yb) / len(group)\n"
+        "            loss.backward()\n"
+        "            losses.append(loss.item())\n"
         "        optimizer.step()\n"
-        "        losses.append(loss.item())\n"
-        "    return losses\n",
-        # steps before backpropagating (the first step uses no gradient, later ones a stale one)
-        "def train_epoch(model, loader, optimizer):\n"
-        "    model.train()\n"
-        "    losses = []\n"
-        "    for xb, yb in loader:\n"
-        "        loss = tg.nn.functional.cross_entropy(model(xb), yb)\n"
-        "        optimizer.step()\n"
-        "        optimizer.zero_grad()\n"
-        "        loss.backward()\n"
-        "        losses.append(loss.item())\n"
         "    return losses\n",
     ],
     "fit": [
