@@ -32,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 from . import notebooks as nbs
+from . import rules
 from .checks import compare, decode, parse_records
 from .config import Course
 from .sandbox import Limits, SandboxUnavailable, run_cells
@@ -154,6 +155,12 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
         sandbox = nbs.sandbox_sources(nb)
     except nbs.SandboxRewriteError as exc:
         raise GradingError(f"{notebook}: {exc}") from exc
+    # --- rules (autograder/rules.py): the check_rules calls of the test cells, read from the source
+    try:
+        rule_calls = rules.notebook_rules(nb)
+    except rules.RuleError as exc:
+        raise GradingError(f"{notebook}: {exc}") from exc
+    # --- end rules
     # the solution runs the same stripped test cells as every student, so both record under the same
     # conditions (the same random draws, the same names defined)
     cells = [(i, sandbox.get(i, c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -171,7 +178,7 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
             f"Last output:\n{run.output_tail[-2000:]}"
         )
     raw_records = run.records_text.encode("utf-8")
-    tests, manual, problems = {}, {}, []
+    tests, manual, problems = {}, {}, rules.solution_problems(nb, rule_calls)
     for index, cell in enumerate(nb.cells):
         gid = nbs.grade_id(cell)
         if nbs.is_manual(cell):
@@ -199,7 +206,7 @@ def expectations(course: Course, assignment: str, notebook: Path, limits: Limits
                 problems.append(f"{gid}: the solution fails its own check {name} case {case + 1}: {value}")
         tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks}
     data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual, "problems": problems,
-            "sandbox": {str(i): src for i, src in sandbox.items()}}
+            "sandbox": {str(i): src for i, src in sandbox.items()}, "rules": rule_calls}
     write_json_atomic(cache, data)
     return data
 
@@ -369,6 +376,7 @@ def _grade_notebook(
     cells_out = {}
     for gid, test in expected["tests"].items():
         cells_out[gid] = _score_test(gid, test, records, rebuilt, stopped, final_fault, run.cell_errors)
+    rules.enforce(cells_out, expected.get("rules", {}), rebuilt)  # a broken rule scores its test cell 0
     for gid, pts in expected["manual"].items():
         cells_out[gid] = {
             "kind": "manual",

@@ -79,6 +79,21 @@ WRONG_ANSWERS = {
         + "    with torch.device('meta'):\n"
         + "        out = torch.nn.Sequential(*mods)(torch.empty(1, in_channels, height, width))\n"
         + "    return int(out[0].numel())\n",
+        # the same, with the framework reached through __import__ (indirect access breaks the rule)
+        _FLAT_HEAD
+        + "    fw = __import__('torch')\n"
+        + "    mods, c = [], in_channels\n"
+        + "    for layer in layers:\n"
+        + "        if layer[0] == 'conv':\n"
+        + "            mods.append(fw.nn.Conv2d(c, layer[1], layer[2], stride=layer[3], padding=layer[4]))\n"
+        + "            c = layer[1]\n"
+        + "        elif layer[0] == 'pool':\n"
+        + "            mods.append(fw.nn.MaxPool2d(layer[1], layer[2]))\n"
+        + "        else:\n"
+        + "            mods.append(fw.nn.AdaptiveAvgPool2d(1))\n"
+        + "    with fw.device('meta'):\n"
+        + "        out = fw.nn.Sequential(*mods)(fw.empty(1, in_channels, height, width))\n"
+        + "    return int(out[0].numel())\n",
     ],
     "trainable_and_frozen": [
         # weights without the input channels
@@ -254,6 +269,16 @@ WRONG_ANSWERS = {
         + "    f1 = np.divide(2 * precision * recall, d, out=np.zeros_like(tp), where=d > 0)\n"
         + "    return {'precision': precision, 'recall': recall, 'f1': f1, 'macro_f1': float(f1.mean()),\n"
         + "            'accuracy': float(recall.mean())}\n",
+        # right values from scikit-learn (breaks the NumPy-only rule)
+        "def precision_recall_f1(cm):\n"
+        "    from sklearn.metrics import precision_recall_fscore_support as prf\n"
+        "    cm = np.asarray(cm)\n"
+        "    C = cm.shape[0]\n"
+        "    true = np.repeat(np.repeat(np.arange(C), C), cm.ravel())\n"
+        "    pred = np.repeat(np.tile(np.arange(C), C), cm.ravel())\n"
+        "    p, r, f, _ = prf(true, pred, labels=np.arange(C), zero_division=0)\n"
+        "    return {'precision': p, 'recall': r, 'f1': f, 'macro_f1': float(f.mean()),\n"
+        "            'accuracy': float(np.trace(cm) / cm.sum())}\n",
     ],
     "shift_images": [
         # wraps around (a roll written by hand)

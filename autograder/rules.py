@@ -1,0 +1,1047 @@
+"""Rules a test cell states about an answer, checked on its source: ``check_rules``.
+
+A rule says how an answer may compute its value, not which value: ``forbid`` (names it may not use,
+such as ``numpy.broadcast_shapes``), ``loops=False`` (vectorise: no Python loop), ``mutate_args=False``
+(leave the arguments unchanged). They are checked statically, on the source of the answer cell that
+defines the answer and of every other answer cell whose names it uses (transitively), by
+:func:`analyse`, the one analyser both modes share:
+
+* in the student's kernel, :func:`check_rules` finds the cells through the live objects (IPython keeps
+  every cell's source in ``linecache``) and prints ``✓`` or raises :class:`~autograder.checks.CheckFailed`
+  with one line per break;
+* in grading, ``check_rules`` does nothing inside the sandbox; the trusted grader reads the
+  ``check_rules(...)`` calls of each instructor test cell (:func:`rule_calls`, literal arguments only)
+  and checks the student's rebuilt answer cells with :func:`grade_rules`. A break scores the test cell
+  zero, whatever the values.
+
+Indirect access (``getattr`` with a computed name, ``__import__``, ``importlib``, ``eval``, ``exec``,
+``globals()``, ``__dict__``, ``sys.modules``, ...) breaks ``forbid`` whenever ``forbid`` is non-empty:
+through it any name can be reached without being written.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import linecache
+import os
+import re
+from dataclasses import dataclass
+
+from .checks import RECORD_ENV, CheckFailed
+
+# The notebooks' standard aliases: a name the student's cells use without importing it resolves so.
+STANDARD_ALIASES = {
+    "np": "numpy",
+    "torch": "torch",
+    "tf": "tensorflow",
+    "F": "torch.nn.functional",
+    "nn": "torch.nn",
+    "tg": "tinygrad_ref",
+}
+# Modules a name stands for when no cell binds it (an instructor cell may have imported it).
+MODULE_NAMES = {m: m for m in ("importlib", "builtins", "sys", "operator", "inspect", "types", "ctypes",
+                               "functools", "numpy", "torch", "tensorflow", "keras", "scipy", "sklearn",
+                               "tinygrad_ref", "jax", "__builtins__")}
+# Reaching a name without writing it (forbid rules): called or merely referenced.
+INDIRECT_CALLS = {"__import__", "eval", "exec", "compile", "globals",
+                  "vars", "locals", "breakpoint"}
+INDIRECT_NAMES = {"importlib", "builtins", "__builtins__", "sys.modules", "operator.attrgetter",
+                  "operator.methodcaller", "inspect", "types.ModuleType", "ctypes"}
+INDIRECT_ATTRIBUTES = {"__dict__", "__getattribute__", "__getattr__", "__globals__", "__builtins__",
+                       "__subclasses__", "__import__", "__loader__", "__code__"}
+# Attribute access by a name given as a string: allowed with a literal that names no forbidden attribute.
+ATTRIBUTE_FUNCTIONS = {"getattr", "setattr", "delattr"}
+# Python loops that are calls: each runs the Python function it is given once per element.
+LOOP_CALLS = {"map", "filter", "functools.reduce", "numpy.vectorize", "numpy.frompyfunc",
+              "numpy.apply_along_axis", "numpy.apply_over_axes", "numpy.fromiter"}
+# Methods that change the object they are called on (besides torch's ``x.add_()``-style ``*_``).
+MUTATING_METHODS = {"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update",
+                    "setdefault", "sort", "reverse", "fill", "resize", "put", "itemset", "setflags",
+                    "add", "discard", "partition", "byteswap", "__setitem__", "__delitem__", "__iadd__",
+                    "__isub__", "__imul__", "__itruediv__", "set_", "assign", "assign_add", "assign_sub",
+                    "scatter_nd_update", "copyfrom"}
+# Functions that change their first argument.
+MUTATING_FUNCTIONS = {"numpy.copyto", "numpy.put", "numpy.place", "numpy.putmask", "numpy.fill_diagonal",
+                      "numpy.put_along_axis", "numpy.random.shuffle", "setattr", "delattr",
+                      "random.shuffle"}
+# Methods and functions whose result shares memory with their object or first argument.
+VIEW_METHODS = {"reshape", "view", "view_as", "ravel", "transpose", "permute", "swapaxes", "squeeze",
+                "unsqueeze", "expand", "expand_as", "narrow", "diagonal", "detach", "numpy", "items",
+                "values", "get", "flatten", "unflatten", "as_strided", "movedim", "split", "chunk",
+                "unbind", "__getitem__"}
+VIEW_FUNCTIONS = {"numpy.asarray", "numpy.asanyarray", "numpy.ascontiguousarray", "numpy.reshape",
+                  "numpy.ravel", "numpy.transpose", "numpy.squeeze", "numpy.swapaxes", "numpy.moveaxis",
+                  "numpy.atleast_1d", "numpy.atleast_2d", "numpy.atleast_3d", "numpy.expand_dims",
+                  "numpy.lib.stride_tricks.as_strided", "numpy.lib.stride_tricks.sliding_window_view",
+                  "torch.as_tensor", "torch.from_numpy", "zip", "enumerate", "reversed", "sorted", "list",
+                  "tuple", "iter"}
+# Names IPython defines in every kernel.
+IPYTHON_NAMES = {"get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "_dh", "_i", "_ii", "_iii",
+                 "display", "exit", "quit", "__session__"}
+RULE_NAMES = ("forbid", "loops", "mutate_args")
+
+
+@dataclass(frozen=True)
+class Break:
+    """One break of a rule: which rule, the name (or construct) used, where, and why in words."""
+
+    rule: str  # "forbid", "loops", "mutate_args" or "source" (the cell could not be read)
+    used: str
+    line: int
+    cell: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line} of {self.cell}" if self.line else self.cell
+        return f"{self.rule}: {self.message} ({where})"
+
+
+class RuleError(ValueError):
+    """A ``check_rules`` call an instructor wrote wrong (not a student's mistake)."""
+
+
+# ---------------------------------------------------------------- the arguments of check_rules
+
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+def validate(name, forbid, loops, mutate_args) -> tuple[str, tuple[str, ...], bool, bool]:
+    """The arguments of ``check_rules`` made canonical; :class:`RuleError` naming what is wrong."""
+    if not isinstance(name, str) or not name:
+        raise RuleError(f"check_rules: the name must be a non-empty string, got {name!r}")
+    if isinstance(forbid, str):
+        raise RuleError(f"check_rules {name!r}: forbid must be a list of names, got the string {forbid!r} "
+                        f"(write forbid=[{forbid!r}])")
+    try:
+        forbid = tuple(forbid)
+    except TypeError:
+        raise RuleError(f"check_rules {name!r}: forbid must be a list of names, got "
+                        f"{type(forbid).__name__}") from None
+    for entry in forbid:
+        if not isinstance(entry, str) or not _DOTTED.match(entry):
+            raise RuleError(f"check_rules {name!r}: forbid entry {entry!r} is not a dotted name such as "
+                            "'numpy.broadcast_shapes' or 'sorted'")
+    for flag, value in (("loops", loops), ("mutate_args", mutate_args)):
+        if not isinstance(value, bool):
+            raise RuleError(f"check_rules {name!r}: {flag} must be True or False, got {value!r}")
+    return name, tuple(_canonical(f) for f in forbid), loops, mutate_args
+
+
+def _canonical(name: str) -> str:
+    """``builtins.sorted`` and ``sorted`` are one rule; aliases are not accepted as rules (``np.x``)."""
+    name = name.removeprefix("builtins.")
+    head = name.split(".")[0]
+    if head in STANDARD_ALIASES and STANDARD_ALIASES[head] != head:
+        return STANDARD_ALIASES[head] + name[len(head):]
+    return name
+
+
+def describe(forbid, loops, mutate_args) -> str:
+    parts = []
+    if forbid:
+        parts.append("no " + ", ".join(forbid) + " and no indirect access")
+    if not loops:
+        parts.append("no Python loops")
+    if not mutate_args:
+        parts.append("arguments unchanged")
+    return "; ".join(parts) or "no rules"
+
+
+# ---------------------------------------------------------------- parsing cells
+
+
+def parse_cell(source: str) -> ast.Module:
+    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError."""
+    try:
+        return ast.parse(source)
+    except SyntaxError as first:
+        try:
+            from IPython.core.inputtransformer2 import TransformerManager
+
+            return ast.parse(TransformerManager().transform_cell(source))
+        except (SyntaxError, ImportError, ValueError):
+            raise first from None
+
+
+def _module_bindings(tree: ast.Module) -> set[str]:
+    """Names a cell binds in the notebook's global namespace (anywhere outside functions and classes,
+    plus ``global`` declarations inside them)."""
+    names: set[str] = set()
+
+    def walk(node, top: bool):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if top:
+                    names.add(child.name)
+                for sub in ast.walk(child):
+                    if isinstance(sub, ast.Global):
+                        names.update(sub.names)
+                if top:
+                    for deco in child.decorator_list:
+                        walk(deco, top)
+                continue
+            if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                for sub in ast.walk(child):
+                    if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                        names.add(sub.target.id)
+                continue
+            if top and isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                names.add(child.id)
+            elif top and isinstance(child, (ast.Import, ast.ImportFrom)):
+                for alias in child.names:
+                    if alias.name != "*":
+                        names.add(alias.asname or alias.name.split(".")[0])
+            elif top and isinstance(child, ast.ExceptHandler) and child.name:
+                names.add(child.name)
+            elif top and isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
+                names.add(child.name)
+            walk(child, top)
+
+    walk(tree, True)
+    return names
+
+
+def _import_aliases(node) -> dict[str, str]:
+    """{bound name: qualified name} for one import statement (nothing for ``*`` or relative imports)."""
+    found = {}
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                found[alias.asname] = alias.name
+            else:
+                head = alias.name.split(".")[0]
+                found[head] = head
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        for alias in node.names:
+            if alias.name != "*":
+                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return found
+
+
+def import_aliases(sources) -> dict[str, str]:
+    """The top-level imports of trusted (instructor) cells: {bound name: qualified name}."""
+    found: dict[str, str] = {}
+    for source in sources:
+        try:
+            tree = parse_cell(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            found.update(_import_aliases(node))
+    return found
+
+
+# ---------------------------------------------------------------- the analyser
+
+
+class _Scope:
+    def __init__(self, kind: str, local: set[str], params: set[str] = frozenset()):
+        self.kind = kind  # "module", "function", "class", "comprehension"
+        self.local = local
+        self.aliases: dict[str, set[str]] = {}
+        self.arglike: dict[str, str] = {p: p for p in params}  # name -> the argument it is (part of)
+
+
+def _function_locals(node) -> set[str]:
+    """Names bound in a function's own scope (not nested functions, classes or comprehensions)."""
+    args = node.args
+    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a}
+    declared: set[str] = set()
+    body = node.body if isinstance(node.body, list) else [node.body]
+    todo = list(body)
+    while todo:
+        child = todo.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(child.name)
+            todo.extend(child.decorator_list)
+            continue
+        if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(child, (ast.Global, ast.Nonlocal)):
+            declared.update(child.names)
+        elif isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            names.add(child.id)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+        todo.extend(ast.iter_child_nodes(child))
+    return names - declared
+
+
+def _comprehension_locals(node) -> set[str]:
+    return {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+
+
+def _dotted(node) -> str | None:
+    """``np.linalg.norm`` as written, or None when the expression is not a plain chain of names."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+class _CellAnalyser(ast.NodeVisitor):
+    """Walks one cell, resolving names through scopes; appends :class:`Break` to ``out``."""
+
+    def __init__(self, cell: str, forbid, loops, mutate_args, global_aliases, out, uses):
+        self.cell, self.forbid, self.loops, self.mutate_args = cell, forbid, loops, mutate_args
+        self.global_aliases = global_aliases  # name -> set of qualified names
+        self.out, self.uses = out, uses  # breaks; global names the cell reads
+        self.scopes = [_Scope("module", set())]
+        self.called: set[int] = set()  # getattr-like names that are called (checked by their arguments)
+
+    # ---- reporting
+    def _break(self, rule, used, node, message):
+        self.out.append(Break(rule, used, getattr(node, "lineno", 0), self.cell, message))
+
+    # ---- resolution
+    def _lookup(self, name: str) -> tuple[_Scope | None, bool]:
+        """The scope that binds ``name`` (None: global) and whether it is local somewhere."""
+        for i, scope in enumerate(reversed(self.scopes)):
+            if scope.kind == "module":
+                break
+            if scope.kind == "class" and i > 0:
+                continue  # a class body's names are not visible in its methods
+            if name in scope.local:
+                return scope, True
+        return None, False
+
+    def resolve(self, node) -> set[str]:
+        """The qualified names an expression may stand for (empty when it is not a known name)."""
+        if isinstance(node, ast.Name):
+            scope, local = self._lookup(node.id)
+            if local:
+                return set(scope.aliases.get(node.id, ()))
+            if node.id in self.global_aliases:
+                return set(self.global_aliases[node.id])
+            if hasattr(builtins, node.id):
+                return {node.id}
+            return set()
+        if isinstance(node, ast.Attribute):
+            return {f"{q}.{node.attr}" for q in self.resolve(node.value)}
+        return set()
+
+    def _forbidden(self, qualified: str) -> str | None:
+        for rule in self.forbid:
+            if qualified == rule or qualified.startswith(rule + "."):
+                return rule
+        return None
+
+    # ---- argument tracking (mutate_args)
+    def _origin(self, name: str | None) -> str | None:
+        """The argument whose object ``name`` is (part of), or None."""
+        for scope in reversed(self.scopes):
+            if name and scope.kind in ("function", "comprehension") and name in scope.local:
+                return scope.arglike.get(name)
+        return None
+
+    def _root(self, node) -> str | None:
+        """The name whose object ``node`` is, or shares memory with (``x``, ``x[0]``, ``x.T``,
+        ``x.reshape(...)``, ``np.asarray(x)``); None for a new object."""
+        while True:
+            if isinstance(node, ast.Name):
+                return node.id
+            if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+                node = node.value
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in VIEW_METHODS:
+                    node = func.value
+                elif node.args and self.resolve(func) & VIEW_FUNCTIONS:
+                    roots = [self._root(a) for a in node.args]
+                    return next((r for r in roots if self._origin(r)), roots[0])
+                else:
+                    return None
+            elif isinstance(node, ast.NamedExpr):
+                node = node.value
+            else:
+                return None
+
+    def _arg_root(self, node) -> str | None:
+        root = self._root(node)
+        return root if self._origin(root) else None
+
+    def _bind(self, target, value):
+        """Track aliases and argument views through an assignment ``target = value``."""
+        scope = self.scopes[-1]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(
+                target.elts) else [value] * len(target.elts)
+            for t, v in zip(target.elts, values):
+                self._bind(t, v)
+            return
+        if isinstance(target, ast.Starred):
+            self._bind(target.value, value)
+            return
+        if not isinstance(target, ast.Name):
+            return
+        resolved = self.resolve(value) if value is not None else set()
+        if scope.kind == "module":
+            if resolved:
+                self.global_aliases.setdefault(target.id, set()).update(resolved)
+            return
+        if target.id in scope.local:
+            if resolved:
+                scope.aliases.setdefault(target.id, set()).update(resolved)
+            origin = self._origin(self._arg_root(value)) if value is not None else None
+            if origin:
+                scope.arglike[target.id] = origin
+            else:
+                scope.arglike.pop(target.id, None)  # rebound to a new object (x = x.copy())
+
+    def _mutation(self, node, target, how: str):
+        root = self._arg_root(target)
+        if root and not self.mutate_args:
+            origin = self._origin(root)
+            what = f"the argument `{root}`" if origin == root else f"`{root}`, part of argument `{origin}`"
+            self._break("mutate_args", root, node, f"{how} changes {what}")
+
+    # ---- scopes
+    def _visit_function(self, node, params: set[str], body):
+        self.scopes.append(_Scope("function", _function_locals(node), params))
+        for stmt in body:
+            self.visit(stmt)
+        self.scopes.pop()
+
+    def visit_FunctionDef(self, node):
+        for deco in node.decorator_list:
+            self.visit(deco)
+        self._visit_arguments(node.args)
+        if node.returns:
+            self.visit(node.returns)
+        args = node.args
+        params = [a.arg for a in args.posonlyargs + args.args]
+        if self.scopes[-1].kind == "class" and params:
+            params = params[1:]  # self, cls, or a Function's ctx: the method's own object
+        params += [a.arg for a in args.kwonlyargs] + [a.arg for a in (args.vararg, args.kwarg) if a]
+        self._visit_function(node, set(params), node.body)
+        self._bind(ast.Name(node.name, ast.Store()), None)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _visit_arguments(self, args):
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.visit(default)
+        for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+            if a is not None and a.annotation is not None:
+                self.visit(a.annotation)
+
+    def visit_Lambda(self, node):
+        self._visit_arguments(node.args)
+        args = node.args
+        params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+        params |= {a.arg for a in (args.vararg, args.kwarg) if a}
+        self._visit_function(node, params, [node.body])
+
+    def visit_ClassDef(self, node):
+        for child in node.decorator_list + node.bases + node.keywords:
+            self.visit(child)
+        local = set()
+        for stmt in node.body:
+            local |= _module_bindings(ast.Module([stmt], []))
+        self.scopes.append(_Scope("class", local))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+
+    def _visit_comprehension(self, node, kind: str, elements):
+        if not self.loops:
+            self._break("loops", kind, node, f"a {kind} is a Python loop; vectorise instead")
+        # the first iterable is evaluated in the enclosing scope
+        self.visit(node.generators[0].iter)
+        scope = _Scope("comprehension", _comprehension_locals(node))
+        self.scopes.append(scope)
+        for i, gen in enumerate(node.generators):
+            if i:
+                self.visit(gen.iter)
+            scope.arglike.update(self._loop_origins(gen.target, gen.iter))
+            for cond in gen.ifs:
+                self.visit(cond)
+        for element in elements:
+            self.visit(element)
+        self.scopes.pop()
+
+    def visit_ListComp(self, node):
+        self._visit_comprehension(node, "list comprehension", [node.elt])
+
+    def visit_SetComp(self, node):
+        self._visit_comprehension(node, "set comprehension", [node.elt])
+
+    def visit_GeneratorExp(self, node):
+        self._visit_comprehension(node, "generator expression", [node.elt])
+
+    def visit_DictComp(self, node):
+        self._visit_comprehension(node, "dict comprehension", [node.key, node.value])
+
+    # ---- loops
+    def visit_For(self, node):
+        if not self.loops:
+            self._break("loops", "for", node, "a `for` loop; vectorise instead")
+        self.visit(node.iter)
+        origins = self._loop_origins(node.target, node.iter)
+        self._bind(node.target, None)
+        if self.scopes[-1].kind != "module":
+            self.scopes[-1].arglike.update(origins)
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def _loop_origins(self, target, iterable) -> dict[str, str]:
+        """{loop variable: argument} for the variables that take elements of an argument: ``for g in
+        grads``, ``for n, g in zip(sizes, grads)`` (pairwise), ``for i, g in enumerate(grads)``."""
+        def names(node):
+            return [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+        if isinstance(iterable, ast.Call) and isinstance(target, ast.Tuple):
+            func = self.resolve(iterable.func)
+            if "zip" in func and len(target.elts) == len(iterable.args):
+                pairs = zip(target.elts, iterable.args)
+            elif "enumerate" in func and len(target.elts) == 2 and iterable.args:
+                pairs = [(target.elts[1], iterable.args[0])]
+            else:
+                pairs = [(target, a) for a in iterable.args]
+            found = {}
+            for element, source in pairs:
+                origin = self._origin(self._arg_root(source))
+                if origin:
+                    found.update(dict.fromkeys(names(element), origin))
+            return found
+        sources = [iterable] + (iterable.args if isinstance(iterable, ast.Call) else [])
+        origin = next((o for o in (self._origin(self._arg_root(e)) for e in sources) if o), None)
+        return dict.fromkeys(names(target), origin) if origin else {}
+
+    def visit_While(self, node):
+        if not self.loops:
+            self._break("loops", "while", node, "a `while` loop; vectorise instead")
+        self.generic_visit(node)
+
+    # ---- assignments and mutation
+    def visit_Assign(self, node):
+        self.visit(node.value)
+        for target in node.targets:
+            self._visit_target(target, node, "assigning to")
+            self._bind(target, node.value)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.annotation)
+        self._visit_target(node.target, node, "assigning to")
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node):
+        self.visit(node.value)
+        self._visit_target(node.target, node, "an augmented assignment to")
+        if isinstance(node.target, ast.Name) and self._origin(node.target.id):
+            # `x += y` on an array, list or dict argument changes it in place
+            self._mutation(node, node.target, f"`{node.target.id} {_OPERATORS.get(type(node.op), '?')}= ...` "
+                                              "(in place for arrays and lists)")
+
+    def visit_Delete(self, node):
+        for target in node.targets:
+            self._visit_target(target, node, "deleting from")
+
+    def _visit_target(self, target, stmt, how):
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._visit_target(element, stmt, how)
+            return
+        if isinstance(target, ast.Starred):
+            self._visit_target(target.value, stmt, how)
+            return
+        if isinstance(target, (ast.Subscript, ast.Attribute)):
+            written = _dotted(target) or ast.unparse(target)
+            if len(written) > 40 and isinstance(target, ast.Subscript):
+                written = f"{_dotted(target.value) or '...'}[...]"
+            self._mutation(stmt, target, f"{how} `{written[:60]}`")
+            self.visit(target.value)
+            if isinstance(target, ast.Subscript):
+                self.visit(target.slice)
+            elif target.attr in INDIRECT_ATTRIBUTES and self.forbid:
+                self._break("forbid", target.attr, target, f"`{target.attr}` reaches names indirectly")
+
+    def visit_NamedExpr(self, node):
+        self.visit(node.value)
+        self._bind(node.target, node.value)
+
+    def visit_With(self, node):
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._visit_target(item.optional_vars, node, "assigning to")
+                self._bind(item.optional_vars, None)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    # ---- imports
+    def visit_Import(self, node):
+        self._visit_import(node)
+
+    def visit_ImportFrom(self, node):
+        if any(a.name == "*" for a in node.names) and self.forbid:
+            module = node.module or ""
+            if any(self._forbidden(module) or f.startswith(module + ".") for f in self.forbid):
+                self._break("forbid", f"from {module} import *", node,
+                            f"`from {module} import *` hides which of its names are used")
+        self._visit_import(node)
+
+    def _visit_import(self, node):
+        for bound, qualified in _import_aliases(node).items():
+            if isinstance(node, ast.Import):
+                full = next(a.name for a in node.names if (a.asname or a.name.split(".")[0]) == bound)
+            else:
+                full = qualified
+            self._check_name(full, full, node, imported=True)
+            self._bind(ast.Name(bound, ast.Store()), None)
+            scope = self.scopes[-1]
+            if scope.kind == "module":
+                self.global_aliases.setdefault(bound, set()).add(qualified)
+            elif bound in scope.local:
+                scope.aliases.setdefault(bound, set()).add(qualified)
+
+    # ---- names, attributes, calls
+    def _check_name(self, qualified: str, written: str, node, imported=False):
+        if not self.forbid:
+            return
+        rule = self._forbidden(qualified)
+        if rule:
+            what = "imports" if imported else "uses"
+            via = "" if written == qualified else f" (as `{written}`)"
+            self._break("forbid", written, node, f"{what} {qualified}{via}, which the rule forbids ({rule})")
+            return
+        for indirect in INDIRECT_NAMES:
+            if qualified == indirect or qualified.startswith(indirect + "."):
+                self._break("forbid", written, node, f"`{written}` reaches names indirectly")
+                return
+        if qualified in INDIRECT_CALLS or (qualified in ATTRIBUTE_FUNCTIONS and id(node) not in self.called):
+            self._break("forbid", written, node, f"`{written}` reaches names indirectly")
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            scope, local = self._lookup(node.id)
+            if not local:
+                self.uses.add(node.id)
+            for qualified in sorted(self.resolve(node)):
+                self._check_name(qualified, node.id, node)
+
+    def visit_Attribute(self, node):
+        if node.attr in INDIRECT_ATTRIBUTES and self.forbid:
+            self._break("forbid", node.attr, node, f"`{node.attr}` reaches names indirectly")
+            self.visit(node.value)
+            return
+        resolved = self.resolve(node)
+        written = _dotted(node)
+        if resolved and written:
+            # report the longest chain once (np.linalg.norm, not also np.linalg and np)
+            hits = [q for q in sorted(resolved) if self._forbidden(q) or self._indirect(q)]
+            if hits:
+                for qualified in hits:
+                    self._check_name(qualified, written, node)
+                return
+        self.visit(node.value)
+
+    def _indirect(self, qualified):
+        return any(qualified == i or qualified.startswith(i + ".") for i in INDIRECT_NAMES)
+
+    def visit_Call(self, node):
+        resolved = self.resolve(node.func)
+        func_name = _dotted(node.func) or ""
+        if not self.loops:
+            for _ in sorted(resolved & LOOP_CALLS):
+                self._break("loops", func_name, node, f"`{func_name}` runs a Python function per element; "
+                                                      "vectorise instead")
+        if self.forbid and resolved & ATTRIBUTE_FUNCTIONS:
+            self._check_getattr(node, func_name)
+            self.called.add(id(node.func))
+        if not self.mutate_args:
+            self._check_call_mutation(node, resolved, func_name)
+        self.generic_visit(node)
+
+    def _check_getattr(self, node, func_name):
+        attr = node.args[1] if len(node.args) >= 2 else None
+        if not (isinstance(attr, ast.Constant) and isinstance(attr.value, str)):
+            self._break("forbid", func_name, node,
+                        f"`{func_name}` with a computed attribute name reaches names indirectly")
+            return
+        targets = {f"{q}.{attr.value}" for q in self.resolve(node.args[0])}
+        last_parts = {f.rsplit(".", 1)[-1] for f in self.forbid}
+        if any(self._forbidden(t) for t in targets) or attr.value in last_parts:
+            self._break("forbid", f"{func_name}(..., {attr.value!r})", node,
+                        f"`{func_name}` with {attr.value!r} reaches a forbidden name")
+
+    def _check_call_mutation(self, node, resolved, func_name):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            in_place = method in MUTATING_METHODS or (
+                method.endswith("_") and not method.startswith("__") and method != "_")
+            if in_place:
+                self._mutation(node, func.value, f"`.{method}()`")
+            elif method == "at" and node.args:  # np.add.at(x, idx, v): unbuffered in place
+                self._mutation(node, node.args[0], f"`{func_name}`")
+        if node.args and (resolved & MUTATING_FUNCTIONS or any(
+                q.rsplit(".", 1)[-1].endswith("_") and not q.rsplit(".", 1)[-1].startswith("_")
+                for q in resolved)):
+            self._mutation(node, node.args[0], f"`{func_name}(...)`")
+        for keyword in node.keywords:
+            if keyword.arg == "out":
+                self._mutation(node, keyword.value, f"`{func_name}(..., out=...)`")
+
+
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+              ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+              ast.LShift: "<<", ast.RShift: ">>"}
+
+
+def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate_args=True,
+            aliases: dict[str, str] | None = None) -> list[Break]:
+    """Check the rules on the answer cells that define ``answer`` and on those whose names they use.
+
+    Args:
+        cells: the student's answer cells in notebook order, {label: source}; the label names the cell
+            in reports (a grade id, or "cell [3]").
+        answer: the name of the answer (a function or class) the rules are about.
+        forbid, loops, mutate_args: the rules, as :func:`check_rules` takes them.
+        aliases: imports the notebook's trusted cells make ({bound name: qualified name}); names none
+            binds resolve through :data:`STANDARD_ALIASES`.
+
+    Returns the breaks, sorted by cell order and line; a cell that does not parse is a break of rule
+    "source" (the grader cannot check it, so it cannot pass).
+    """
+    _, forbid, loops, mutate_args = validate(answer or "?", forbid, loops, mutate_args)
+    trees, breaks = {}, []
+    for label, source in cells.items():
+        try:
+            trees[label] = parse_cell(source)
+        except SyntaxError as exc:
+            trees[label] = exc
+    bound_by = {label: (_module_bindings(t) if isinstance(t, ast.Module) else set())
+                for label, t in trees.items()}
+    # global names: trusted imports, then the standard aliases for names no cell binds
+    global_aliases: dict[str, set[str]] = {k: {v} for k, v in (aliases or {}).items()}
+    student_bound = set().union(*bound_by.values()) if bound_by else set()
+    for name, qualified in {**MODULE_NAMES, **STANDARD_ALIASES}.items():
+        if name not in global_aliases and name not in student_bound:
+            global_aliases[name] = {qualified}
+    # student cells' own module-level imports and aliases, in notebook order (a pre-pass, so a cell
+    # sees the aliases every cell makes)
+    for tree in trees.values():
+        if isinstance(tree, ast.Module):
+            _CellAnalyser("", (), True, True, global_aliases, [], set()).visit(tree)
+
+    todo = [label for label, names in bound_by.items() if answer in names]
+    unparsable = [label for label, t in trees.items() if isinstance(t, SyntaxError)]
+    if not todo:
+        if unparsable:  # the answer may be in a cell that does not parse
+            todo = unparsable[:1]
+        else:
+            return [Break("source", answer, 0, "the answer cells",
+                          f"no answer cell defines `{answer}`, so the rules cannot be checked")]
+    seen: set[str] = set()
+    order = list(cells)
+    while todo:
+        label = todo.pop(0)
+        if label in seen:
+            continue
+        seen.add(label)
+        tree = trees[label]
+        if isinstance(tree, SyntaxError):
+            breaks.append(Break("source", answer, tree.lineno or 0, label,
+                                f"the cell does not parse ({tree.msg}), so the rules cannot be checked; "
+                                "fix the syntax error"))
+            continue
+        uses: set[str] = set()
+        _CellAnalyser(label, forbid, loops, mutate_args, global_aliases, breaks, uses).visit(tree)
+        for other, names in bound_by.items():
+            if other not in seen and names & uses:
+                todo.append(other)
+        # a cell that may define names out of sight (exec, globals()) is checked too
+        if forbid:
+            for other in unparsable:
+                if other not in seen:
+                    todo.append(other)
+    unique = list(dict.fromkeys(breaks))
+    return sorted(unique, key=lambda b: (order.index(b.cell) if b.cell in order else -1, b.line))
+
+
+def report(name: str, breaks: list[Break]) -> str:
+    """The lines a student reads: the header and one line per break."""
+    lines = [f"✗ {name}: {len(breaks)} rule break(s)"]
+    lines += [f"  {b}" for b in breaks]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- in the student's kernel
+
+
+def _cell_file(obj) -> str | None:
+    """The linecache file name of the cell that defined a function or class (None when not a cell)."""
+    codes = []
+    if inspect.isfunction(obj):
+        codes.append(obj.__code__)
+    elif inspect.isclass(obj):
+        for value in vars(obj).values():
+            value = getattr(value, "__func__", value)
+            if inspect.isfunction(value):
+                codes.append(value.__code__)
+            elif isinstance(value, property) and value.fget is not None:
+                codes.append(getattr(value.fget, "__code__", None))
+    for code in codes:
+        if code is None:
+            continue
+        filename = code.co_filename
+        if filename in linecache.cache or filename.startswith("<ipython-input"):
+            if _is_cell_file(filename):
+                return filename
+    return None
+
+
+def _is_cell_file(filename: str) -> bool:
+    """A file name IPython gives a cell (ipykernel's /tmp/ipykernel_<pid>/<hash>.py, IPython's
+    <ipython-input-N-hash>), as opposed to a module on disk."""
+    return bool(re.search(r"ipykernel_\d+[/\\]\d+\.py$", filename) or filename.startswith("<ipython-input")
+                or (filename.startswith("<") and filename.endswith(">") and filename in linecache.cache))
+
+
+def _cell_source(filename: str) -> str:
+    return "".join(linecache.getlines(filename))
+
+
+def _cell_label(source: str, namespace: dict, fallback: str) -> str:
+    history = namespace.get("In") or namespace.get("_ih") or []
+    for number in range(len(history) - 1, 0, -1):
+        if isinstance(history[number], str) and history[number].strip() == source.strip():
+            return f"cell [{number}]"
+    return fallback
+
+
+def kernel_cells(answer, namespace: dict) -> tuple[dict[str, str], str]:
+    """The cells to check in a live kernel: the answer's cell and the cells of the functions and
+    classes it uses, found through the objects in ``namespace``. Returns ({label: source}, name)."""
+    name = getattr(answer, "__name__", None)
+    filename = _cell_file(answer)
+    if not name or filename is None:
+        kind = type(answer).__name__
+        raise CheckFailed(f"✗ check_rules: the answer must be a function or class defined in a notebook "
+                          f"cell, got {kind} {getattr(answer, '__name__', '')!s}".rstrip())
+    files: dict[str, str] = {}
+    todo = [(filename, name)]
+    while todo:
+        path, defined = todo.pop(0)
+        if path in files.values():
+            continue
+        source = _cell_source(path)
+        label = _cell_label(source, namespace, f"the cell defining {defined}")
+        files[label] = path
+        try:
+            tree = parse_cell(source)
+        except SyntaxError:
+            continue
+        loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for used in sorted(loaded):
+            other = _cell_file(namespace.get(used))
+            if other and other not in files.values():
+                todo.append((other, used))
+    return {label: _cell_source(path) for label, path in files.items()}, name
+
+
+def kernel_aliases(namespace: dict) -> dict[str, str]:
+    """The modules and imported functions the kernel's global names stand for."""
+    found = {}
+    for key, value in list(namespace.items()):
+        if key.startswith("_") or not isinstance(key, str):
+            continue
+        if inspect.ismodule(value):
+            found[key] = value.__name__
+    return found
+
+
+def check_rules(name: str, answer, *, forbid=(), loops: bool = True, mutate_args: bool = True) -> None:
+    """Check that an answer follows the exercise's rules, by reading its source (see module docstring).
+
+    Args:
+        name: names the rule set in reports; unique in the notebook, like a check's name.
+        answer: the student's function or class, written as a plain name.
+        forbid: fully qualified names the answer may not use (``"numpy.broadcast_shapes"``,
+            ``"torch.nn.functional.unfold"``, ``"sorted"``); a name forbids everything below it. Non-empty
+            ``forbid`` also forbids indirect access (``getattr`` with a computed name, ``eval``, ...).
+        loops: False forbids ``for``, ``while``, comprehensions and generator expressions.
+        mutate_args: False forbids changing an argument (item or attribute assignment, in-place methods,
+            ``out=``).
+
+    In the student's kernel: prints ``✓ name: follows the rules (...)`` or raises ``CheckFailed`` with
+    one line per break. Inside the grading sandbox it does nothing: the trusted grader checks the rules
+    from the test cell's source.
+    """
+    name, forbid, loops, mutate_args = validate(name, forbid, loops, mutate_args)
+    if os.environ.get(RECORD_ENV):
+        return
+    frame = inspect.currentframe().f_back
+    namespace = dict(frame.f_globals) if frame is not None else {}
+    cells, answer_name = kernel_cells(answer, namespace)
+    aliases = kernel_aliases(namespace)
+    breaks = analyse(cells, answer_name, forbid=forbid, loops=loops, mutate_args=mutate_args,
+                     aliases=aliases)
+    if breaks:
+        raise CheckFailed(report(name, breaks))
+    print(f"✓ {name}: follows the rules ({describe(forbid, loops, mutate_args)})")
+
+
+# ---------------------------------------------------------------- in the trusted grader
+
+RULE_ARGUMENTS = ("name", "answer", "forbid", "loops", "mutate_args")
+MAX_CHECKED_CHARS = 500_000  # a larger answer cell is not parsed (it cannot pass a rule)
+
+
+def _is_rule_call(node) -> bool:
+    func = node.func
+    return isinstance(node, ast.Call) and (
+        (isinstance(func, ast.Name) and func.id == "check_rules")
+        or (isinstance(func, ast.Attribute) and func.attr == "check_rules"))
+
+
+def rule_calls(source: str) -> list[dict]:
+    """The ``check_rules(...)`` calls of an instructor's test cell, as plain data: [{"name", "answer",
+    "forbid", "loops", "mutate_args", "line"}]. Every argument must be a literal (the answer a plain
+    name), so the grader can read them without running anything; :class:`RuleError` otherwise."""
+    try:
+        tree = parse_cell(source)
+    except SyntaxError:
+        return []  # the cell fails in the solution's run, which reports it
+    calls = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _is_rule_call(node)):
+            continue
+        where = f"check_rules(...) on line {node.lineno}"
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise RuleError(f"{where} passes *args or **kwargs; write its arguments out")
+        if len(node.args) > 2:
+            raise RuleError(f"{where}: give forbid=, loops= and mutate_args= as keywords")
+        given = dict(zip(RULE_ARGUMENTS, node.args))
+        for keyword in node.keywords:
+            if keyword.arg not in RULE_ARGUMENTS:
+                raise RuleError(f"{where}: unknown argument {keyword.arg}= (it takes "
+                                f"{', '.join(RULE_ARGUMENTS)})")
+            if keyword.arg in given:
+                raise RuleError(f"{where}: {keyword.arg} is given twice")
+            given[keyword.arg] = keyword.value
+        if "name" not in given or "answer" not in given:
+            raise RuleError(f"{where}: give the rule set's name and the answer")
+        answer = given["answer"]
+        if not isinstance(answer, ast.Name):
+            raise RuleError(f"{where}: the answer must be a plain name (the student's function or class), "
+                            f"not `{ast.unparse(answer)[:60]}`")
+        values = {"loops": True, "mutate_args": True}
+        for key in ("name", "forbid", "loops", "mutate_args"):
+            if key not in given:
+                continue
+            try:
+                values[key] = ast.literal_eval(given[key])
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                written = ast.unparse(given[key])[:60]
+                raise RuleError(f"{where}: {key} must be written as a literal (the trusted grader reads it "
+                                f"without running the notebook), not `{written}`") from None
+        name, forbid, loops, mutate_args = validate(values["name"], values.get("forbid", ()),
+                                                    values["loops"], values["mutate_args"])
+        calls.append({"name": name, "answer": answer.id, "forbid": list(forbid), "loops": loops,
+                      "mutate_args": mutate_args, "line": node.lineno})
+    return calls
+
+
+def notebook_rules(nb) -> dict[str, list[dict]]:
+    """{grade_id: check_rules calls} for every autograded test cell that has some; :class:`RuleError`
+    naming the cell for a call the grader cannot read, or a rule set name used twice."""
+    from . import notebooks as nbs
+
+    found, names = {}, {}
+    for index, cell in enumerate(nb.cells):
+        if not nbs.is_graded_test(cell):
+            continue
+        gid = nbs.grade_id(cell)
+        try:
+            calls = rule_calls(cell.source)
+        except RuleError as exc:
+            raise RuleError(f"cell {index + 1} ({gid}): {exc}") from None
+        for call in calls:
+            if names.setdefault(call["name"], gid) != gid:
+                raise RuleError(f"cell {index + 1} ({gid}): the rule set name {call['name']!r} is also used "
+                                f"in {names[call['name']]}; give each check_rules its own name")
+        if calls:
+            found[gid] = calls
+    return found
+
+
+def answer_sources(nb) -> dict[str, str]:
+    """The code answer cells of a (rebuilt) notebook, in order: {"answer cell <grade_id>": source}."""
+    from . import notebooks as nbs
+
+    return {f"answer cell {nbs.grade_id(c)}": c.source for c in nb.cells
+            if c.cell_type == "code" and nbs.is_solution(c)}
+
+
+def trusted_aliases(nb) -> dict[str, str]:
+    """The imports of the instructor's code cells (everything but answer cells)."""
+    from . import notebooks as nbs
+
+    return import_aliases(c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c))
+
+
+def breaks_in(nb, call: dict) -> list[Break]:
+    """One ``check_rules`` call checked on a notebook's answer cells. Never raises for anything in the
+    answers: what cannot be checked is a break of rule "source"."""
+    cells = answer_sources(nb)
+    for label, source in cells.items():
+        if len(source) > MAX_CHECKED_CHARS:
+            return [Break("source", call["answer"], 0, label,
+                          f"the cell has {len(source)} characters, more than the {MAX_CHECKED_CHARS} "
+                          "the grader reads; the rules cannot be checked")]
+    try:
+        return analyse(cells, call["answer"], forbid=call["forbid"], loops=call["loops"],
+                       mutate_args=call["mutate_args"], aliases=trusted_aliases(nb))
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return [Break("source", call["answer"], 0, "the answer cells",
+                      f"the grader could not read them ({type(exc).__name__}); the rules cannot be checked")]
+
+
+def solution_problems(nb, rules: dict[str, list[dict]]) -> list[str]:
+    """The rules the solution notebook itself breaks (an instructor must fix them)."""
+    problems = []
+    for gid, calls in rules.items():
+        for call in calls:
+            for found in breaks_in(nb, call):
+                problems.append(f"{gid}: the solution breaks its own rule {call['name']}: {found}")
+    return problems
+
+
+def enforce(cells: dict[str, dict], rules: dict[str, list[dict]], rebuilt) -> None:
+    """Score zero every graded test cell of ``cells`` (the grader's results by grade_id) whose
+    ``check_rules`` calls find a break in the student's answer cells of ``rebuilt``, with the rule and
+    the line as the reason and one report line per break."""
+    for gid, calls in rules.items():
+        cell = cells.get(gid)
+        if cell is None:
+            continue
+        first = None
+        for call in calls:
+            found = breaks_in(rebuilt, call)
+            if found:
+                cell["reports"].append(report(call["name"], found))
+                first = first or f"rule {call['name']} broken: {found[0]}"
+            else:
+                cell["reports"].append(f"✓ {call['name']}: follows the rules "
+                                       f"({describe(call['forbid'], call['loops'], call['mutate_args'])})")
+        if first:
+            earlier = None if cell["passed"] else cell.get("reason")
+            cell["reason"] = f"{first}; {earlier}" if earlier else first
+            cell["score"], cell["passed"] = 0.0, False
