@@ -27,6 +27,7 @@ import inspect
 import linecache
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 from .checks import RECORD_ENV, CheckFailed
@@ -81,6 +82,14 @@ VIEW_FUNCTIONS = {"numpy.asarray", "numpy.asanyarray", "numpy.ascontiguousarray"
 IPYTHON_NAMES = {"get_ipython", "In", "Out", "_", "__", "___", "_ih", "_oh", "_dh", "_i", "_ii", "_iii",
                  "display", "exit", "quit", "__session__"}
 RULE_NAMES = ("forbid", "loops", "mutate_args")
+# What can define or replace names where no rule can see it: an answer cell using any of these is checked
+# with every rule set of the notebook, and each use is a break (rule "source").
+DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "delattr", "__import__",
+                 "__builtins__", "builtins", "importlib", "sys.modules", "get_ipython", "ctypes"}
+DYNAMIC_ATTRIBUTES = {"__dict__", "__setattr__", "__delattr__", "__globals__", "__builtins__", "__code__"}
+SAFE_MAGICS = {"matplotlib", "config", "precision"}  # line magics that run no code of the cell
+_CODE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit)\b((?:[ \t]+-\w+(?:[ \t]+\d+)?)*)[ \t]+(.*)$")
+_CELL_MAGIC = re.compile(r"^[ \t]*%%(?:time|timeit|capture)\b")
 
 
 @dataclass(frozen=True)
@@ -154,16 +163,25 @@ def describe(forbid, loops, mutate_args) -> str:
 
 
 def parse_cell(source: str) -> ast.Module:
-    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError."""
+    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError.
+
+    The code that ``%time``/``%timeit`` lines and ``%%time``/``%%timeit``/``%%capture`` cells run is
+    parsed as the cell's own code (same line numbers), so a timed line is checked like any other."""
+    lines = source.split("\n")
+    if lines and _CELL_MAGIC.match(lines[0]):
+        lines[0] = ""
+    source = "\n".join(m[1] + m[3] if (m := _CODE_MAGIC.match(line)) else line for line in lines)
     try:
         return ast.parse(source)
-    except SyntaxError as first:
+    except (SyntaxError, ValueError) as first:  # ValueError: a null byte
         try:
             from IPython.core.inputtransformer2 import TransformerManager
 
-            return ast.parse(TransformerManager().transform_cell(source))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(TransformerManager().transform_cell(source))
         except (SyntaxError, ImportError, ValueError):
-            raise first from None
+            raise SyntaxError(str(first)) if isinstance(first, ValueError) else first from None
 
 
 def _module_bindings(tree: ast.Module) -> set[str]:
@@ -296,6 +314,8 @@ class _CellAnalyser(ast.NodeVisitor):
         self.out, self.uses = out, uses  # breaks; global names the cell reads
         self.scopes = [_Scope("module", set())]
         self.called: set[int] = set()  # getattr-like names that are called (checked by their arguments)
+        self.dynamic: list[tuple[str, int]] = []  # (what, line): uses that can rebind names out of sight
+        self.safe: set[int] = set()  # get_ipython() nodes of magics that run no code
 
     # ---- reporting
     def _break(self, rule, used, node, message):
@@ -558,6 +578,9 @@ class _CellAnalyser(ast.NodeVisitor):
         if isinstance(target, ast.Starred):
             self._visit_target(target.value, stmt, how)
             return
+        if isinstance(target, ast.Attribute) and self.resolve(target.value):
+            # np.sum = ...: replaces a library's name for every cell
+            self.dynamic.append((_dotted(target) or target.attr, stmt.lineno))
         if isinstance(target, (ast.Subscript, ast.Attribute)):
             written = _dotted(target) or ast.unparse(target)
             if len(written) > 40 and isinstance(target, ast.Subscript):
@@ -589,6 +612,8 @@ class _CellAnalyser(ast.NodeVisitor):
         self._visit_import(node)
 
     def visit_ImportFrom(self, node):
+        if any(a.name == "*" for a in node.names):
+            self.dynamic.append((f"from {node.module or '.'} import *", node.lineno))
         if any(a.name == "*" for a in node.names) and self.forbid:
             module = node.module or ""
             if any(self._forbidden(module) or f.startswith(module + ".") for f in self.forbid):
@@ -632,10 +657,22 @@ class _CellAnalyser(ast.NodeVisitor):
             scope, local = self._lookup(node.id)
             if not local:
                 self.uses.add(node.id)
+                if node.id == "get_ipython" and id(node) not in self.safe:
+                    self.dynamic.append(("get_ipython (a magic or shell command)", node.lineno))
             for qualified in sorted(self.resolve(node)):
+                self._note_dynamic(qualified, node.id, node)
                 self._check_name(qualified, node.id, node)
 
+    def _note_dynamic(self, qualified, written, node):
+        if any(qualified == d or qualified.startswith(d + ".") for d in DYNAMIC_NAMES):
+            self.dynamic.append((written, node.lineno))
+
     def visit_Attribute(self, node):
+        if node.attr in DYNAMIC_ATTRIBUTES:
+            self.dynamic.append((node.attr, node.lineno))
+        for qualified in sorted(self.resolve(node)):
+            if qualified == "sys.modules" or qualified.startswith("sys.modules."):
+                self.dynamic.append((_dotted(node) or "sys.modules", node.lineno))
         if node.attr in INDIRECT_ATTRIBUTES and self.forbid:
             self._break("forbid", node.attr, node, f"`{node.attr}` reaches names indirectly")
             self.visit(node.value)
@@ -655,6 +692,12 @@ class _CellAnalyser(ast.NodeVisitor):
         return any(qualified == i or qualified.startswith(i + ".") for i in INDIRECT_NAMES)
 
     def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr == "run_line_magic"
+                and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name)
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in SAFE_MAGICS):
+            self.safe.add(id(func.value.func))
         resolved = self.resolve(node.func)
         func_name = _dotted(node.func) or ""
         if not self.loops:
@@ -736,18 +779,23 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
             global_aliases[name] = {qualified}
     # student cells' own module-level imports and aliases, in notebook order (a pre-pass, so a cell
     # sees the aliases every cell makes)
-    for tree in trees.values():
+    dynamic: dict[str, list[tuple[str, int]]] = {}
+    for label, tree in trees.items():
         if isinstance(tree, ast.Module):
-            _CellAnalyser("", (), True, True, global_aliases, [], set()).visit(tree)
+            scan = _CellAnalyser(label, (), True, True, global_aliases, [], set())
+            scan.visit(tree)
+            if scan.dynamic:
+                dynamic[label] = scan.dynamic
 
     todo = [label for label, names in bound_by.items() if answer in names]
-    unparsable = [label for label, t in trees.items() if isinstance(t, SyntaxError)]
     if not todo:
-        if unparsable:  # the answer may be in a cell that does not parse
-            todo = unparsable[:1]
-        else:
-            return [Break("source", answer, 0, "the answer cells",
-                          f"no answer cell defines `{answer}`, so the rules cannot be checked")]
+        missing = Break("source", answer, 0, "the answer cells",
+                        f"no answer cell defines `{answer}`, so the rules cannot be checked")
+        return [missing] + [Break("source", answer, t.lineno or 0, label,
+                                  f"the cell does not parse ({t.msg}); fix the syntax error")
+                            for label, t in trees.items() if isinstance(t, SyntaxError)]
+    # a cell that can define or replace names out of sight (exec, globals(), np.sum = ...) is checked too
+    todo += list(dynamic)
     seen: set[str] = set()
     order = list(cells)
     while todo:
@@ -766,11 +814,12 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
         for other, names in bound_by.items():
             if other not in seen and names & uses:
                 todo.append(other)
-        # a cell that may define names out of sight (exec, globals()) is checked too
-        if forbid:
-            for other in unparsable:
-                if other not in seen:
-                    todo.append(other)
+        flagged = {b.line for b in breaks if b.cell == label}
+        for what, line in dynamic.get(label, []):
+            if line not in flagged:
+                breaks.append(Break("source", what, line, label,
+                                    f"`{what}` can define or replace names out of the rules' sight, so they "
+                                    "cannot be checked"))
     unique = list(dict.fromkeys(breaks))
     return sorted(unique, key=lambda b: (order.index(b.cell) if b.cell in order else -1, b.line))
 
@@ -851,9 +900,20 @@ def kernel_cells(answer, namespace: dict) -> tuple[dict[str, str], str]:
         loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         for used in sorted(loaded):
             other = _cell_file(namespace.get(used))
-            if other and other not in files.values():
+            if other and other not in files.values() and not _is_test_cell(_cell_source(other)):
                 todo.append((other, used))
     return {label: _cell_source(path) for label, path in files.items()}, name
+
+
+def _is_test_cell(source: str) -> bool:
+    """A cell that calls check() or check_rules(): an instructor's test cell, whose helpers are not the
+    student's (the grader checks answer cells only)."""
+    try:
+        tree = parse_cell(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id in ("check", "check_rules") for n in ast.walk(tree))
 
 
 def kernel_aliases(namespace: dict) -> dict[str, str]:

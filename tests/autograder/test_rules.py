@@ -3,9 +3,12 @@ access, loops, mutated arguments, helper cells, and check_rules in a real kernel
 
 from __future__ import annotations
 
+import keyword
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.checks import RECORD_ENV, CheckFailed
 from autograder.rules import RuleError, analyse, check_rules
@@ -104,9 +107,37 @@ def test_indirect_access_breaks_a_forbid_rule(source):
     assert found and all(b.rule == "forbid" for b in found), found
 
 
-def test_indirect_access_is_allowed_without_forbid_and_harmless_getattr_is_allowed():
-    assert breaks("def f(x):\n    return eval('1')", loops=False) == []
+def test_harmless_getattr_is_allowed():
     assert breaks("def f(x):\n    return getattr(x, 'shape')", forbid=BROADCAST) == []
+    assert breaks("def f(x):\n    return getattr(x, 'shape')", loops=False, mutate_args=False) == []
+
+
+@pytest.mark.parametrize("cell", [
+    "exec('def f(x):\\n    return sorted(x)')",
+    "globals()['f'] = lambda x: [v for v in x]",
+    "g = eval('lambda x: x')",
+    "import builtins\nbuiltins.len = lambda x: 0",
+    "np.sum = lambda x: 0",
+    "setattr(np, 'sum', lambda x: 0)",
+    "from numpy import *",
+    "%run other.py",
+])
+def test_a_cell_that_can_rebind_names_out_of_sight_is_a_break_under_any_rule(cell):
+    # the answer's own cell is clean, but another answer cell could replace what it uses
+    cells = {"ex-a": "def f(x):\n    return np.sum(x)", "ex-b": cell}
+    for rules in ({"loops": False}, {"mutate_args": False}, {"forbid": BROADCAST}):
+        found = analyse(cells, "f", **rules)
+        assert found and {b.cell for b in found} == {"ex-b"}, (rules, found)
+    assert analyse({"ex-a": "def f(x):\n    return np.sum(x)", "ex-b": "y = 2"}, "f", loops=False) == []
+
+
+def test_timed_code_is_checked_and_harmless_magics_are_allowed():
+    cells = {"ex-a": "%%time\ndef f(x):\n    return [v for v in x]"}
+    assert [(b.rule, b.line) for b in analyse(cells, "f", loops=False)] == [("loops", 3)]
+    cells = {"ex-a": "%matplotlib inline\n%time h = np.broadcast_shapes\ndef f(x):\n    return h(x)"}
+    assert [(b.rule, b.line) for b in analyse(cells, "f", forbid=BROADCAST)] == [("forbid", 2), ("forbid", 4)]
+    cells = {"ex-a": "%timeit -n 1 -r 1 [v for v in range(3)]\ndef f(x):\n    return x"}
+    assert [(b.rule, b.line) for b in analyse(cells, "f", loops=False)] == [("loops", 1)]
 
 
 # ---------------------------------------------------------------- loops
@@ -136,7 +167,7 @@ def test_every_kind_of_loop_breaks_loops_false(source, line):
     "x.add_(1)", "x.zero_()", "d.update(a=1)", "np.add(x, 1, out=x)", "np.copyto(x, 0)", "np.add.at(x, 0, 1)",
     "y = x\n    y[0] = 1", "y = x.reshape(-1)\n    y[0] = 1", "y = x[1:]\n    y[:] = 0",
     "y = np.asarray(x)\n    y[0] = 1",
-    "for g in d.values():\n        g *= 2", "for g in x:\n        g[0] = 1", "setattr(x, 'a', 1)",
+    "for g in d.values():\n        g *= 2", "for g in x:\n        g[0] = 1",
     "torch.nn.init.zeros_(x)", "def inner():\n        x[0] = 1\n    inner()",
 ])
 def test_changing_an_argument_breaks_mutate_args_false(statement):
@@ -198,11 +229,14 @@ def test_nested_definitions_and_a_later_redefinition_are_checked():
 
 def test_a_cell_that_does_not_parse_is_a_clear_break_not_a_crash():
     found = analyse({"ex-a": "def f(x):\n    return (x"}, "f", forbid=BROADCAST)
-    assert [b.rule for b in found] == ["source"] and "does not parse" in found[0].message
-    helper_broken = analyse({"ex-a": "def f(x):\n    return g(x)", "ex-b": "def g(x:\n  pass"}, "f",
-                            forbid=BROADCAST)
-    assert [b.rule for b in helper_broken] == ["source"]
+    assert [b.rule for b in found] == ["source", "source"]
+    assert "no answer cell defines `f`" in found[0].message and "does not parse" in found[1].message
+    assert (found[1].cell, found[1].line) == ("ex-a", 2)
+    # a helper cell that does not parse defines nothing (the answer then fails on its values)
+    helper_broken = {"ex-a": "def f(x):\n    return g(x)", "ex-b": "def g(x:\n  pass"}
+    assert analyse(helper_broken, "f", forbid=BROADCAST) == []
     assert analyse({"ex-a": "x = 1"}, "f", loops=False)[0].rule == "source"  # f is defined nowhere
+    assert analyse({"ex-a": "def f(x):\n    return x\0"}, "f", loops=False)[0].rule == "source"
 
 
 def test_ipython_magics_parse():
@@ -238,6 +272,10 @@ KERNEL_CELLS = [
     "check_rules('op_rules', Op, loops=False)",
     "def helper(a):\n    return a",  # the student fixes the helper: the live object's cell counts
     "check_rules('shape_of_rules', shape_of, forbid=['numpy.broadcast_shapes'])",
+    # a function of an instructor's test cell is not the student's
+    "def reference(a):\n    return np.broadcast_shapes(a)\ncheck_rules('x_rules', print, forbid=[])",
+    "def uses_reference(a):\n    return reference(a)",
+    "check_rules('uses_reference_rules', uses_reference, forbid=['numpy.broadcast_shapes'])",
 ]
 
 
@@ -261,3 +299,43 @@ def test_check_rules_in_a_kernel_reads_the_cells_of_the_live_objects():
     assert output(4).startswith("✓ clean_rules: follows the rules")
     assert "loops: a list comprehension" in output(6) and "line 4 of cell [6]" in output(6)
     assert output(8).startswith("✓ shape_of_rules")
+    assert "defined in a notebook cell" in output(9)  # print is not a cell's function
+    assert output(11).startswith("✓ uses_reference_rules")
+
+
+# ---------------------------------------------------------------- properties
+
+IDENTIFIERS = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda s: not keyword.iskeyword(s) and s not in ("f", "x", "np", "numpy") and not s.startswith("__"))
+COMPONENTS = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True).filter(
+    lambda s: not keyword.iskeyword(s)), min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(alias=IDENTIFIERS)
+def test_any_alias_of_a_forbidden_module_is_seen_and_a_parameter_of_that_name_is_not(alias):
+    imported = f"import numpy as {alias}\ndef f(x):\n    return {alias}.broadcast_shapes(x)"
+    assert [(b.rule, b.line) for b in breaks(imported, forbid=BROADCAST)] == [("forbid", 3)]
+    shadowed = f"def f(x, {alias}):\n    return {alias}.broadcast_shapes(x)"
+    assert breaks(shadowed, forbid=BROADCAST) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(module=COMPONENTS, rest=COMPONENTS, cut=st.integers(0, 5))
+def test_a_forbidden_name_forbids_exactly_the_names_below_it(module, rest, cut):
+    full = ".".join(["numpy", *module, *rest])
+    written = "np." + ".".join([*module, *rest])
+    parts = full.split(".")
+    prefix = ".".join(parts[:max(1, len(parts) - cut)])
+    source = f"def f(x):\n    return {written}(x)"
+    assert breaks(source, forbid=[prefix])  # the name itself or a name above it
+    assert breaks(source, forbid=[full + "x"]) == []  # a longer name is another name
+    assert breaks(source, forbid=[full + ".deeper"]) == []  # a name below it is not used
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=200))
+def test_the_analyser_never_crashes_on_arbitrary_text(text):
+    found = analyse({"ex-a": text, "ex-b": "def f(x):\n    return x"}, "f", forbid=BROADCAST, loops=False,
+                    mutate_args=False)
+    assert all(b.rule in ("forbid", "loops", "mutate_args", "source") for b in found)

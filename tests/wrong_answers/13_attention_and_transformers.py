@@ -90,6 +90,48 @@ def _count(body):
             "    d = d_model\n" + body)
 
 
+# Right values (the rules forbid them): the framework computes the op and its gradient.
+_TORCH_ATTENTION = '''
+        tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+        attn_mask = None if mask is None else torch.from_numpy(np.asarray(mask))
+        out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=attn_mask)
+        ctx.save_for_backward(tq, tk, tv, out)
+        return out.detach().numpy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        tq, tk, tv, out = ctx.saved_tensors
+        grads = torch.autograd.grad(out, (tq, tk, tv), torch.from_numpy(grad))
+        return tuple(g.numpy() for g in grads)
+'''
+
+_ENGINE_ATTENTION = '''
+        inputs = [tg.tensor(a, requires_grad=True) for a in (q, k, v)]
+        with tg.enable_grad():
+            out = tg.nn.functional.scaled_dot_product_attention(*inputs, attn_mask=mask)
+        ctx.save_for_backward(out, *inputs)
+        return out.numpy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, *inputs = ctx.saved_tensors
+        out.backward(grad)
+        return tuple(t.grad.numpy() for t in inputs)
+'''
+
+_TORCH_LAYER_NORM = '''
+        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
+        y = torch.nn.functional.layer_norm(tx, tx.shape[-1:], tw, tb, eps=eps)
+        ctx.save_for_backward(tx, tw, tb, y)
+        return y.detach().numpy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        tx, tw, tb, y = ctx.saved_tensors
+        return tuple(g.numpy() for g in torch.autograd.grad(y, (tx, tw, tb), torch.from_numpy(grad)))
+'''
+
+
 WRONG_ANSWERS = {
     "attention_mask": [
         # the causal triangle the wrong way round (keys in the future allowed, the past blocked)
@@ -180,6 +222,10 @@ WRONG_ANSWERS = {
                        "grad_v",
                        "return (tg.tensor((grad_s @ k) * ctx.scale), "
                        "tg.tensor((np.swapaxes(grad_s, -1, -2) @ q) * ctx.scale), tg.tensor(grad_v))")),
+        # rule: right values and dtypes, but PyTorch computes the forward and the backward
+        _ATTENTION_HEAD + _TORCH_ATTENTION,
+        # rule: right values, but tinygrad_ref's own attention and engine do the work
+        _ATTENTION_HEAD + _ENGINE_ATTENTION,
     ],
     "torch_mha_to_keras": [
         # reshapes the (out, in) weights without transposing them
@@ -267,6 +313,8 @@ WRONG_ANSWERS = {
         ctx.save_for_backward(x_hat, inv_std, weight)
         return x_hat * weight + bias
 '''),
+        # rule: right values and dtypes, but PyTorch's layer_norm and autograd do the work
+        _LAYER_NORM_HEAD + _TORCH_LAYER_NORM,
     ],
     "transformer_param_count": [
         # counts one set of Q, K, V projections per head (heads multiply the parameters)
@@ -285,5 +333,11 @@ WRONG_ANSWERS = {
         # a LayerNorm with one vector instead of two, and no final LayerNorm
         _count("    per_block = 4 * d * d + 4 * d + 2 * d * d_ff + d_ff + d + 2 * d\n"
                "    return vocab * d + num_layers * per_block + d * vocab + vocab\n"),
+        # rule: the right count, by building the model in PyTorch
+        _count("    blocks = [torch.nn.TransformerEncoderLayer(d, num_heads, d_ff, norm_first=True)\n"
+               "              for _ in range(num_layers)]\n"
+               "    parts = [torch.nn.Embedding(vocab, d), torch.nn.LayerNorm(d),\n"
+               "             torch.nn.Linear(d, vocab)]\n"
+               "    return sum(p.numel() for m in parts + blocks for p in m.parameters())\n"),
     ],
 }
