@@ -791,9 +791,10 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
     if not todo:
         missing = Break("source", answer, 0, "the answer cells",
                         f"no answer cell defines `{answer}`, so the rules cannot be checked")
-        return [missing] + [Break("source", answer, t.lineno or 0, label,
-                                  f"the cell does not parse ({t.msg}); fix the syntax error")
-                            for label, t in trees.items() if isinstance(t, SyntaxError)]
+        unparsable = [Break("source", answer, t.lineno or 0, label,
+                            f"the cell does not parse ({t.msg}); fix the syntax error")
+                      for label, t in trees.items() if isinstance(t, SyntaxError)]
+        return unparsable + [missing]
     # a cell that can define or replace names out of sight (exec, globals(), np.sum = ...) is checked too
     todo += list(dynamic)
     seen: set[str] = set()
@@ -1057,10 +1058,11 @@ def trusted_aliases(nb) -> dict[str, str]:
     return import_aliases(c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c))
 
 
-def breaks_in(nb, call: dict) -> list[Break]:
-    """One ``check_rules`` call checked on a notebook's answer cells. Never raises for anything in the
+def breaks_in(nb, call: dict, context: tuple | None = None) -> list[Break]:
+    """One ``check_rules`` call checked on a notebook's answer cells (``context``: the notebook's
+    ``(answer_sources, trusted_aliases)`` when already computed). Never raises for anything in the
     answers: what cannot be checked is a break of rule "source"."""
-    cells = answer_sources(nb)
+    cells, aliases = context or (answer_sources(nb), trusted_aliases(nb))
     for label, source in cells.items():
         if len(source) > MAX_CHECKED_CHARS:
             return [Break("source", call["answer"], 0, label,
@@ -1068,8 +1070,8 @@ def breaks_in(nb, call: dict) -> list[Break]:
                           "the grader reads; the rules cannot be checked")]
     try:
         return analyse(cells, call["answer"], forbid=call["forbid"], loops=call["loops"],
-                       mutate_args=call["mutate_args"], aliases=trusted_aliases(nb))
-    except (RecursionError, MemoryError, ValueError) as exc:
+                       mutate_args=call["mutate_args"], aliases=aliases)
+    except Exception as exc:  # the student's code can be anything; it must not stop the grader
         return [Break("source", call["answer"], 0, "the answer cells",
                       f"the grader could not read them ({type(exc).__name__}); the rules cannot be checked")]
 
@@ -1077,9 +1079,10 @@ def breaks_in(nb, call: dict) -> list[Break]:
 def solution_problems(nb, rules: dict[str, list[dict]]) -> list[str]:
     """The rules the solution notebook itself breaks (an instructor must fix them)."""
     problems = []
+    context = (answer_sources(nb), trusted_aliases(nb)) if rules else None
     for gid, calls in rules.items():
         for call in calls:
-            for found in breaks_in(nb, call):
+            for found in breaks_in(nb, call, context):
                 problems.append(f"{gid}: the solution breaks its own rule {call['name']}: {found}")
     return problems
 
@@ -1088,13 +1091,15 @@ def enforce(cells: dict[str, dict], rules: dict[str, list[dict]], rebuilt) -> No
     """Score zero every graded test cell of ``cells`` (the grader's results by grade_id) whose
     ``check_rules`` calls find a break in the student's answer cells of ``rebuilt``, with the rule and
     the line as the reason and one report line per break."""
+    context = None
     for gid, calls in rules.items():
         cell = cells.get(gid)
         if cell is None:
             continue
         first = None
         for call in calls:
-            found = breaks_in(rebuilt, call)
+            context = context or (answer_sources(rebuilt), trusted_aliases(rebuilt))
+            found = breaks_in(rebuilt, call, context)
             if found:
                 cell["reports"].append(report(call["name"], found))
                 first = first or f"rule {call['name']} broken: {found[0]}"

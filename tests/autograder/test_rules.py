@@ -230,8 +230,8 @@ def test_nested_definitions_and_a_later_redefinition_are_checked():
 def test_a_cell_that_does_not_parse_is_a_clear_break_not_a_crash():
     found = analyse({"ex-a": "def f(x):\n    return (x"}, "f", forbid=BROADCAST)
     assert [b.rule for b in found] == ["source", "source"]
-    assert "no answer cell defines `f`" in found[0].message and "does not parse" in found[1].message
-    assert (found[1].cell, found[1].line) == ("ex-a", 2)
+    assert "does not parse" in found[0].message and "no answer cell defines `f`" in found[1].message
+    assert (found[0].cell, found[0].line) == ("ex-a", 2)
     # a helper cell that does not parse defines nothing (the answer then fails on its values)
     helper_broken = {"ex-a": "def f(x):\n    return g(x)", "ex-b": "def g(x:\n  pass"}
     assert analyse(helper_broken, "f", forbid=BROADCAST) == []
@@ -311,7 +311,7 @@ COMPONENTS = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True).filte
     lambda s: not keyword.iskeyword(s)), min_size=1, max_size=3)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(alias=IDENTIFIERS)
 def test_any_alias_of_a_forbidden_module_is_seen_and_a_parameter_of_that_name_is_not(alias):
     imported = f"import numpy as {alias}\ndef f(x):\n    return {alias}.broadcast_shapes(x)"
@@ -320,7 +320,7 @@ def test_any_alias_of_a_forbidden_module_is_seen_and_a_parameter_of_that_name_is
     assert breaks(shadowed, forbid=BROADCAST) == []
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(module=COMPONENTS, rest=COMPONENTS, cut=st.integers(0, 5))
 def test_a_forbidden_name_forbids_exactly_the_names_below_it(module, rest, cut):
     full = ".".join(["numpy", *module, *rest])
@@ -333,7 +333,7 @@ def test_a_forbidden_name_forbids_exactly_the_names_below_it(module, rest, cut):
     assert breaks(source, forbid=[full + ".deeper"]) == []  # a name below it is not used
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(text=st.text(max_size=200))
 def test_the_analyser_never_crashes_on_arbitrary_text(text):
     found = analyse({"ex-a": text, "ex-b": "def f(x):\n    return x"}, "f", forbid=BROADCAST, loops=False,

@@ -51,7 +51,7 @@ SUBMISSIONS = {
     "switch_off": ({**HONEST, "ex-total": "check_rules = lambda *a, **k: None\nimport autograder\n"
                                           "autograder.check_rules = check_rules\n"
                                           "def total(x):\n    return float(np.sum(x))"},
-                   0, "np.sum"),
+                   0, "total_rules broken: source: `autograder.check_rules` can define or replace names"),
     "syntax": ({**HONEST, "ex-total": "def total(x):\n    return float(np.add.reduce(x)"},
                0, "source: the cell does not parse"),
 }
