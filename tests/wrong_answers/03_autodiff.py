@@ -2,15 +2,15 @@
 
 NUMERICAL_GRADIENT = '''
 def numerical_gradient(f, x, eps=1e-6):
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        f_plus = f(x)
-        x[i] = old - eps
-        f_minus = f(x)
-        x[i] = old
+    xc = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(xc)
+    for i in np.ndindex(xc.shape):
+        old = xc[i]
+        xc[i] = old + eps
+        f_plus = f(xc)
+        xc[i] = old - eps
+        f_minus = f(xc)
+        xc[i] = old
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 '''
@@ -39,23 +39,69 @@ def vjp_div(x, y, grad_out):
     return unbroadcast(grad_out / y, x.shape), unbroadcast(-grad_out * x / y ** 2, y.shape)
 '''
 
-VJP_UNARY = '''
-def vjp_exp(x, grad_out):
-    return grad_out * np.exp(x)
+MATMUL = '''
+class MatMul(tg.Function):
+    @staticmethod
+    def forward(ctx, A, B):
+        ctx.save_for_backward(A, B)
+        return A @ B
+
+    @staticmethod
+    def backward(ctx, grad):
+        A, B = ctx.saved_tensors
+        return grad @ B.T, A.T @ grad
+'''
+
+UNARY = '''
+class Exp(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = np.exp(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        return grad * z
 
 
-def vjp_log(x, grad_out):
-    return grad_out / x
+class Log(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
 
 
-def vjp_relu(x, grad_out):
-    return grad_out * (x > 0)
+class ReLU(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, 0.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (x > 0)
 
 
-def vjp_softmax(x, grad_out):
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    s = e / e.sum(axis=-1, keepdims=True)
-    return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
+class Softmax(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        s = e / e.sum(axis=-1, keepdims=True)
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        (s,) = ctx.saved_tensors
+        return s * (grad - (grad * s).sum(axis=-1, keepdims=True))
 '''
 
 VALUE = '''
@@ -135,21 +181,37 @@ WRONG_ANSWERS = {
     "numerical_gradient": [
         # forward difference: O(eps) error
         _bug(NUMERICAL_GRADIENT, "grad[i] = (f_plus - f_minus) / (2 * eps)",
-             "grad[i] = (f_plus - f(x)) / eps"),
+             "grad[i] = (f_plus - f(xc)) / eps"),
         # central difference divided by eps instead of 2 eps
         _bug(NUMERICAL_GRADIENT, "/ (2 * eps)", "/ eps"),
         # the entry is never put back
-        _bug(NUMERICAL_GRADIENT, "        x[i] = old\n", ""),
+        _bug(NUMERICAL_GRADIENT, "        xc[i] = old\n", ""),
         # perturbs a float32 copy: rounding error dominates
-        _bug(NUMERICAL_GRADIENT, "x = np.array(x, dtype=np.float64)", "x = np.array(x, dtype=np.float32)"),
+        _bug(NUMERICAL_GRADIENT, "xc = np.array(x, dtype=np.float64)", "xc = np.array(x, dtype=np.float32)"),
         # only works for vectors: loops over the first axis
-        _bug(NUMERICAL_GRADIENT, "for i in np.ndindex(x.shape):", "for i in range(len(x)):"),
+        _bug(NUMERICAL_GRADIENT, "for i in np.ndindex(xc.shape):", "for i in range(len(xc)):"),
+        # rule: the right values, but perturbs (and restores) x itself instead of a copy
+        _bug(NUMERICAL_GRADIENT, "xc = np.array(x, dtype=np.float64)", "xc = x"),
+        # rule: the right values from PyTorch's autodiff instead of finite differences
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)\n"
+        "    f(xt).backward()\n"
+        "    return xt.grad.numpy()\n",
     ],
     "vjp_matmul": [
-        "def vjp_matmul(A, B, grad_out):\n    return grad_out @ B, A @ grad_out\n",
-        "def vjp_matmul(A, B, grad_out):\n    return (A.T @ grad_out).T, (grad_out @ B.T).T\n",
-        "def vjp_matmul(A, B, grad_out):\n    return grad_out @ B.T, grad_out.T @ A\n",
-        "def vjp_matmul(A, B, grad_out):\n    return B.T @ grad_out.T, grad_out.T @ A.T\n",
+        # no transposes (fails on shapes)
+        _bug(MATMUL, "return grad @ B.T, A.T @ grad", "return grad @ B, A @ grad"),
+        # transposes on the wrong side (right shapes for square matrices only)
+        _bug(MATMUL, "return grad @ B.T, A.T @ grad", "return B.T @ grad.T, grad.T @ A.T"),
+        # the gradients in the wrong order
+        _bug(MATMUL, "return grad @ B.T, A.T @ grad", "return A.T @ grad, grad @ B.T"),
+        # forgot the upstream gradient in grad_B
+        _bug(MATMUL, "return grad @ B.T, A.T @ grad", "return grad @ B.T, A.T @ np.ones_like(grad)"),
+        # rule: the right values, from PyTorch's autograd inside backward
+        _bug(MATMUL, "        A, B = ctx.saved_tensors\n        return grad @ B.T, A.T @ grad",
+             "        A, B = (torch.tensor(a, requires_grad=True) for a in ctx.saved_tensors)\n"
+             "        gA, gB = torch.autograd.grad(A @ B, (A, B), torch.tensor(grad))\n"
+             "        return gA.numpy(), gB.numpy()"),
     ],
     "vjp_broadcast": [
         # forgets the axes where shape has size 1
@@ -166,21 +228,34 @@ WRONG_ANSWERS = {
         # the sum's gradient divided by the number of summed entries (the rule for mean)
         _bug(VJP_BROADCAST, "return np.broadcast_to(np.expand_dims(grad_out, axes), x.shape).copy()",
              "return np.broadcast_to(np.expand_dims(grad_out, axes), x.shape) * np.size(grad_out) / x.size"),
+        # rule: the right values, from tinygrad_ref's own unbroadcast
+        _bug(VJP_BROADCAST, """    lead = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True)""", "    return tg.autograd.unbroadcast(grad, tuple(shape))"),
     ],
     "vjp_unary": [
         # softmax: only the diagonal of the Jacobian
-        _bug(VJP_UNARY, "return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))",
-             "return grad_out * s * (1 - s)"),
-        # softmax normalised over the wrong axis
-        _bug(VJP_UNARY, "s = e / e.sum(axis=-1, keepdims=True)", "s = e / e.sum()"),
+        _bug(UNARY, "return s * (grad - (grad * s).sum(axis=-1, keepdims=True))",
+             "return grad * s * (1 - s)"),
+        # softmax normalised over the whole array
+        _bug(UNARY, "s = e / e.sum(axis=-1, keepdims=True)", "s = e / e.sum()"),
+        # softmax without the max shift: nan for large logits
+        _bug(UNARY, "e = np.exp(x - x.max(axis=-1, keepdims=True))", "e = np.exp(x)"),
         # ReLU with derivative 1 at 0
-        _bug(VJP_UNARY, "return grad_out * (x > 0)", "return grad_out * (x >= 0)"),
+        _bug(UNARY, "return grad * (x > 0)", "return grad * (x >= 0)"),
         # log: multiplied instead of divided
-        _bug(VJP_UNARY, "return grad_out / x", "return grad_out * x"),
+        _bug(UNARY, "return grad / x", "return grad * x"),
         # exp: forgot the upstream gradient
-        _bug(VJP_UNARY, "return grad_out * np.exp(x)", "return np.exp(x)"),
+        _bug(UNARY, "        return grad * z\n", "        return z\n"),
+        # rule: the right values, by handing the work back to PyTorch inside Softmax.backward
+        _bug(UNARY, "        return s * (grad - (grad * s).sum(axis=-1, keepdims=True))",
+             "        st = torch.tensor(s)\n"
+             "        return torch._softmax_backward_data(torch.tensor(grad), st, -1, st.dtype).numpy()"),
     ],
     "value": [
+        # rule: the right values, with tanh borrowed from PyTorch
+        _bug(VALUE, "t = math.tanh(self.data)", "t = torch.tanh(torch.tensor(self.data)).item()"),
         # overwrites instead of accumulating
         _bug(VALUE, "p.grad += v.grad * local", "p.grad = v.grad * local"),
         # tanh' written as 1 - t

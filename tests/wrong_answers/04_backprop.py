@@ -20,27 +20,75 @@ def mlp_forward(params, X):
 '''
 
 MLP_BACKWARD = '''
-def mlp_backward(params, cache, logits, y):
-    n = logits.shape[0]
-    P = np.exp(logits - logits.max(axis=1, keepdims=True))
-    P /= P.sum(axis=1, keepdims=True)
-    P[np.arange(n), y] -= 1.0
-    dZ2 = P / n
+def mlp_backward(params, cache, grad_logits):
+    dZ2 = grad_logits
     dH = dZ2 @ params["W2"].T
     dZ1 = dH * (cache["Z1"] > 0)
     return {"dW1": cache["X"].T @ dZ1, "db1": dZ1.sum(axis=0),
             "dW2": cache["H"].T @ dZ2, "db2": dZ2.sum(axis=0)}
 '''
 
+MLP_BACKWARD_LOOP = '''
+def mlp_backward(params, cache, grad_logits):
+    dZ2 = grad_logits
+    dH = dZ2 @ params["W2"].T
+    dZ1 = dH * (cache["Z1"] > 0)
+    out = {"dW1": 0.0, "db1": 0.0, "dW2": 0.0, "db2": 0.0}
+    for n in range(len(dZ2)):
+        out["dW1"] = out["dW1"] + np.outer(cache["X"][n], dZ1[n])
+        out["db1"] = out["db1"] + dZ1[n]
+        out["dW2"] = out["dW2"] + np.outer(cache["H"][n], dZ2[n])
+        out["db2"] = out["db2"] + dZ2[n]
+    return out
+'''
+
+MLP_BACKWARD_TORCH = '''
+def mlp_backward(params, cache, grad_logits):
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    z1 = torch.tensor(cache["X"]) @ p["W1"] + p["b1"]
+    logits = torch.relu(z1) @ p["W2"] + p["b2"]
+    logits.backward(torch.tensor(grad_logits))
+    return {"d" + k: t.grad.numpy() for k, t in p.items()}
+'''
+
 SGD_TRAIN = '''
 def sgd_train(params, X, y, grad_fn, lr, steps):
-    params = {k: v.copy() for k, v in params.items()}
+    current = {k: v.copy() for k, v in params.items()}
+    losses = []
+    for _ in range(steps):
+        loss, grads = grad_fn(current, X, y)
+        losses.append(loss)
+        current = {k: v - lr * grads["d" + k] for k, v in current.items()}
+    return np.array(losses), current
+'''
+
+SGD_TRAIN_IN_PLACE = '''
+def sgd_train(params, X, y, grad_fn, lr, steps):
     losses = []
     for _ in range(steps):
         loss, grads = grad_fn(params, X, y)
         losses.append(loss)
-        params = {k: v - lr * grads["d" + k] for k, v in params.items()}
-    return np.array(losses), params
+        for k in params:
+            params[k] -= lr * grads["d" + k]
+    return np.array(losses), dict(params)
+'''
+
+SOFTMAX_CE_TORCH = '''
+def softmax_cross_entropy(logits, y):
+    z = torch.tensor(logits, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(z, torch.tensor(y))
+    loss.backward()
+    return loss.item(), z.grad.numpy()
+'''
+
+GRAD_NORMS_TORCH = '''
+def gradient_norms_per_layer(weights, X, activation):
+    ws = [torch.tensor(w, requires_grad=True) for w in weights]
+    h = torch.tensor(X)
+    for w in ws:
+        h = torch.tanh(h @ w) if activation == "tanh" else torch.relu(h @ w)
+    (h.sum() / X.shape[0]).backward()
+    return np.array([torch.linalg.norm(w.grad).item() for w in ws])
 '''
 
 INIT_SCALE = '''
@@ -73,6 +121,8 @@ def gradient_norms_per_layer(weights, X, activation):
 '''
 
 
+
+
 def _bug(source, old, new):
     assert old in source, old
     return source.replace(old, new)
@@ -90,6 +140,11 @@ WRONG_ANSWERS = {
         _bug(SOFTMAX_CE, "    grad[np.arange(n), y] -= 1.0\n", ""),
         # picks the labels with y as a column index for every row (wrong fancy indexing)
         _bug(SOFTMAX_CE, "loss = -log_p[np.arange(n), y].mean()", "loss = -log_p[:, y].mean()"),
+        # rule: the right values, one example at a time in a Python loop
+        _bug(SOFTMAX_CE, "loss = -log_p[np.arange(n), y].mean()",
+             "loss = -np.mean([log_p[i, y[i]] for i in range(n)])"),
+        # rule: the right values, from PyTorch
+        SOFTMAX_CE_TORCH,
     ],
     "mlp_forward": [
         # ReLU applied to the logits too
@@ -103,33 +158,47 @@ WRONG_ANSWERS = {
         # returns probabilities instead of logits
         _bug(MLP_FORWARD, "    return logits, ",
              "    logits = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n    return logits, "),
+        # rule: the right values, row by row in a Python loop
+        _bug(MLP_FORWARD, 'Z1 = X @ params["W1"] + params["b1"]',
+             'Z1 = np.stack([x @ params["W1"] + params["b1"] for x in X])'),
     ],
     "mlp_backward": [
-        # forgot to divide by the batch size
-        _bug(MLP_BACKWARD, "dZ2 = P / n", "dZ2 = P"),
+        # divides the cotangent by the batch size again (it already holds the 1/N of the mean loss)
+        _bug(MLP_BACKWARD, "dZ2 = grad_logits", "dZ2 = grad_logits / grad_logits.shape[0]"),
         # no ReLU mask
         _bug(MLP_BACKWARD, 'dZ1 = dH * (cache["Z1"] > 0)', "dZ1 = dH"),
-        # bias gradient summed over the wrong axis (mean instead of sum)
+        # bias gradient averaged instead of summed over the batch
         _bug(MLP_BACKWARD, '"db2": dZ2.sum(axis=0)', '"db2": dZ2.mean(axis=0)'),
         # dW2 from the pre-activations instead of the ReLU outputs
         _bug(MLP_BACKWARD, '"dW2": cache["H"].T @ dZ2', '"dW2": cache["Z1"].T @ dZ2'),
-        # forgot to subtract the one-hot labels
-        _bug(MLP_BACKWARD, "    P[np.arange(n), y] -= 1.0\n", ""),
+        # ignores the cotangent it was given and uses the cross-entropy rule on it as if it were logits
+        _bug(MLP_BACKWARD, "    dZ2 = grad_logits\n",
+             "    P = np.exp(grad_logits - grad_logits.max(axis=1, keepdims=True))\n"
+             "    dZ2 = P / P.sum(axis=1, keepdims=True) / len(P)\n"),
+        # rule: the right values, one example at a time in a Python loop
+        MLP_BACKWARD_LOOP,
+        # rule: the right values, from torch.autograd
+        MLP_BACKWARD_TORCH,
+        # rule: the right values, but the ReLU mask is written into the cache in place
+        _bug(MLP_BACKWARD, '    dZ1 = dH * (cache["Z1"] > 0)\n',
+             '    cache["Z1"][cache["Z1"] <= 0] = 0.0\n    dZ1 = dH * (cache["Z1"] > 0)\n'),
     ],
     "sgd_train": [
         # gradient ascent
         _bug(SGD_TRAIN, 'v - lr * grads["d" + k]', 'v + lr * grads["d" + k]'),
         # gradients computed once, before the loop
-        _bug(SGD_TRAIN, "    for _ in range(steps):\n        loss, grads = grad_fn(params, X, y)\n",
-             "    loss, grads = grad_fn(params, X, y)\n    for _ in range(steps):\n"),
+        _bug(SGD_TRAIN, "    for _ in range(steps):\n        loss, grads = grad_fn(current, X, y)\n",
+             "    loss, grads = grad_fn(current, X, y)\n    for _ in range(steps):\n"),
         # records the loss after the update
         _bug(SGD_TRAIN,
              "        losses.append(loss)\n"
-             "        params = {k: v - lr * grads[\"d\" + k] for k, v in params.items()}\n",
-             "        params = {k: v - lr * grads[\"d\" + k] for k, v in params.items()}\n"
-             "        losses.append(grad_fn(params, X, y)[0])\n"),
+             "        current = {k: v - lr * grads[\"d\" + k] for k, v in current.items()}\n",
+             "        current = {k: v - lr * grads[\"d\" + k] for k, v in current.items()}\n"
+             "        losses.append(grad_fn(current, X, y)[0])\n"),
         # one step too few
         _bug(SGD_TRAIN, "for _ in range(steps):", "for _ in range(steps - 1):"),
+        # rule: the right values, but the caller's arrays are updated in place
+        SGD_TRAIN_IN_PLACE,
     ],
     "init_scale": [
         # He with fan_in + fan_out
@@ -157,5 +226,7 @@ WRONG_ANSWERS = {
         _bug(GRAD_NORMS, "np.full_like(hs[-1], 1.0 / X.shape[0])", "np.ones_like(hs[-1])"),
         # the output of layer l instead of its input
         _bug(GRAD_NORMS, "hs[layer].T @ grad_z", "hs[layer + 1].T @ grad_z"),
+        # rule: the right values, from torch.autograd
+        GRAD_NORMS_TORCH,
     ],
 }

@@ -146,3 +146,99 @@ WRONG_ANSWERS = {
         "            'num_bytes': int(sum(v.nbytes for v in state.values()))}\n",
     ],
 }
+
+# Right values, broken rules (or the memory limit the exercise states): each must fail.
+WRONG_ANSWERS["pairwise_sq_dists_vectorized"] += [
+    # the right values through the (n, m, d) intermediate the exercise rules out
+    "def pairwise_sq_dists_vectorized(X, Y):\n"
+    "    return ((X[:, None, :] - Y[None, :, :]) ** 2).sum(axis=-1)\n",
+    # rule: a loop over the rows of X
+    "def pairwise_sq_dists_vectorized(X, Y):\n"
+    "    y2 = (Y ** 2).sum(axis=1)\n"
+    "    return np.maximum(np.stack([(x @ x) + y2 - 2.0 * Y @ x for x in X]), 0.0)\n",
+    # rule: torch.cdist
+    "def pairwise_sq_dists_vectorized(X, Y):\n"
+    "    return (torch.cdist(torch.from_numpy(X), torch.from_numpy(Y)) ** 2).numpy()\n",
+]
+WRONG_ANSWERS["quantize_int8"] += [
+    # rule: the right codes from torch.quantize_per_tensor
+    "def quantize_int8(w):\n"
+    "    scale = float(np.abs(w).max()) / 127\n"
+    "    q = torch.quantize_per_tensor(torch.from_numpy(w), scale, 0, torch.qint8)\n"
+    "    return q.int_repr().numpy(), scale\n"
+    "\n"
+    "\n"
+    "def dequantize_int8(q, scale):\n"
+    "    return q.astype(np.float32) * np.float32(scale)\n",
+]
+WRONG_ANSWERS["magnitude_prune"] += [
+    # rule: the right values, but w itself is zeroed through a view (and then copied)
+    "def magnitude_prune(w, sparsity):\n"
+    "    k = round(sparsity * w.size)\n"
+    "    flat = w.reshape(-1)\n"
+    "    flat[np.argsort(np.abs(flat))[:k]] = 0.0\n"
+    "    return flat.reshape(w.shape).astype(np.float32).copy()\n",
+    # rule: PyTorch's pruning
+    "def magnitude_prune(w, sparsity):\n"
+    "    t = torch.from_numpy(w.copy())\n"
+    "    mask = torch.nn.utils.prune.L1Unstructured(amount=sparsity).compute_mask(t, torch.ones_like(t))\n"
+    "    return (t * mask).numpy()\n",
+]
+WRONG_ANSWERS["float_format"] = [
+    # u from the stored bits only (machine epsilon, twice too large)
+    "def float_format(exponent_bits, mantissa_bits):\n"
+    "    bias = 2 ** (exponent_bits - 1) - 1\n"
+    "    return 2.0 ** -mantissa_bits, (2.0 - 2.0 ** -mantissa_bits) * 2.0 ** bias, 2.0 ** (1 - bias)\n",
+    # largest value with the reserved all-ones exponent
+    "def float_format(exponent_bits, mantissa_bits):\n"
+    "    bias = 2 ** (exponent_bits - 1) - 1\n"
+    "    return 2.0 ** -(mantissa_bits + 1), 2.0 ** (bias + 1), 2.0 ** (1 - bias)\n",
+    # smallest normal taken as 2**-bias
+    "def float_format(exponent_bits, mantissa_bits):\n"
+    "    bias = 2 ** (exponent_bits - 1) - 1\n"
+    "    return 2.0 ** -(mantissa_bits + 1), (2.0 - 2.0 ** -mantissa_bits) * 2.0 ** bias, 2.0 ** -bias\n",
+    # a table of the visible formats only
+    "def float_format(exponent_bits, mantissa_bits):\n"
+    "    return {(5, 10): (2.0 ** -11, 65504.0, 2.0 ** -14),\n"
+    "            (8, 7): (2.0 ** -8, 3.3895313892515355e38, 2.0 ** -126)}[exponent_bits, mantissa_bits]\n",
+    # rule: the right values from torch.finfo
+    "def float_format(exponent_bits, mantissa_bits):\n"
+    "    dtype = {(5, 10): torch.float16, (8, 7): torch.bfloat16, (8, 23): torch.float32,\n"
+    "             (11, 52): torch.float64, (5, 2): torch.float8_e5m2}[exponent_bits, mantissa_bits]\n"
+    "    info = torch.finfo(dtype)\n"
+    "    return info.eps / 2, info.max, info.tiny\n",
+]
+_COSTS = '''
+def linear_stack_costs(sizes, batch, itemsize):
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    num_params = sum(a * b + b for a, b in pairs)
+    forward = sum(2 * batch * a * b for a, b in pairs)
+    first_input_grad = 2 * batch * sizes[0] * sizes[1]
+    return {"num_params": num_params, "param_bytes": num_params * itemsize,
+            "forward_flops": forward, "backward_flops": 2 * forward - first_input_grad}
+'''
+WRONG_ANSWERS["linear_stack_costs"] = [
+    # backward = 2 x forward: also differentiates with respect to the input
+    _COSTS.replace("2 * forward - first_input_grad", "2 * forward"),
+    # a multiply-add counted as one FLOP
+    _COSTS.replace("2 * batch * a * b", "batch * a * b").replace("2 * batch * sizes[0]", "batch * sizes[0]"),
+    # forgets the biases
+    _COSTS.replace("a * b + b", "a * b"),
+    # bytes in bits
+    _COSTS.replace("num_params * itemsize", "num_params * itemsize * 8"),
+    # rule: the right counts, measured with PyTorch
+    "def linear_stack_costs(sizes, batch, itemsize):\n"
+    "    from torch.utils.flop_counter import FlopCounterMode\n"
+    "    layers = []\n"
+    "    for a, b in zip(sizes[:-1], sizes[1:]):\n"
+    "        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]\n"
+    "    model = torch.nn.Sequential(*layers[:-1])\n"
+    "    with FlopCounterMode(display=False) as counter:\n"
+    "        out = model(torch.zeros(batch, sizes[0]))\n"
+    "    forward = counter.get_total_flops()\n"
+    "    with FlopCounterMode(display=False) as counter:\n"
+    "        out.sum().backward()\n"
+    "    n = sum(p.numel() for p in model.parameters())\n"
+    "    return {'num_params': n, 'param_bytes': n * itemsize, 'forward_flops': forward,\n"
+    "            'backward_flops': counter.get_total_flops()}\n",
+]
