@@ -258,3 +258,36 @@ def test_a_kernel_that_fails_to_start_reports_its_real_cause(tmp_path, monkeypat
     _, error, _ = _execute("nb", str(folder), str(tmp_path / "nb-work" / "nb"), 60)
     assert error and "Address already in use (the real cause)" in error, error
     assert "cpu_feature_guard" not in error
+
+
+# ---------------------------------------------------------------- point 4: TensorFlow's start-up noise
+
+
+def _makefile_exports() -> dict[str, str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return dict(re.findall(r"^export (\w+) :?= (\S+)", text, flags=re.M))
+
+
+@pytest.mark.slow
+def test_kernels_of_make_lab_show_no_tensorflow_start_up_lines(tmp_path):
+    """`make lab`'s kernels inherit the Makefile's exports; with them, importing TensorFlow prints none of
+    the absl / cpu_feature_guard / oneDNN lines that ipykernel would forward into every notebook."""
+    from jupyter_client.manager import start_new_kernel
+
+    exports = _makefile_exports()
+    assert {"TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"} <= set(exports), exports
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    env.update(exports)
+    km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp_path))
+    seen = []
+    try:
+        reply = kc.execute_interactive("import tensorflow as tf\nprint(float(tf.constant(1.0) + 1))",
+                                       timeout=120, output_hook=seen.append)
+        assert reply["content"]["status"] == "ok"
+        text = "".join(m["content"].get("text", "") for m in seen if m["msg_type"] == "stream")
+        assert "2.0" in text
+        for noise in ("absl::InitializeLog", "cpu_feature_guard", "oneDNN", "rebuild TensorFlow"):
+            assert noise not in text, text
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
