@@ -268,15 +268,18 @@ def test_grading_again_reuses_results_and_duplicates_nothing(graded_class, tmp_p
 def test_grades_are_those_pinned_before_the_grader_was_refactored(graded_class, tmp_path):
     """The export of the whole class, byte for byte as the grader before the course model, typed results
     and the scoring split wrote it (fixtures/class_grades.csv, class_totals.csv). Free are only the reasons
-    of a cell stopped by a fault that may show as either of two limits (FAULTS), and of the deep JSON
-    (Python's message names the JSON value where the grader's stack ran out)."""
+    of a cell stopped by a fault that may show as either of two limits (FAULTS), of the deep JSON
+    (Python's message names the JSON value where the grader's stack ran out), and of a cell whose
+    `import torch` may or may not outlast its 6 s limit."""
     from autograder.outputs import export
 
     cells_csv, totals_csv = export(graded_class["course"], tmp_path / "export")
     assert totals_csv.read_bytes() == (classroom.FIXTURE.parent / "class_totals.csv").read_bytes()
     pinned = list(csv.DictReader(open(classroom.FIXTURE.parent / "class_grades.csv", encoding="utf-8")))
     rows = list(csv.DictReader(open(cells_csv, encoding="utf-8")))
-    free = {s for s, words in FAULTS.items() if "|" in words} | {"attack_deep_json"}
+    # attack_patch_torch imports torch in a cell limited to 6 s: on a loaded machine the import is what
+    # stops (the score is 0 either way), so its reasons depend on the load
+    free = {s for s, words in FAULTS.items() if "|" in words} | {"attack_deep_json", "attack_patch_torch"}
     for row in pinned + rows:
         if row["student"] in free:
             row["reason"] = "(either limit)"
