@@ -180,17 +180,25 @@ def _skipped(rel: Path) -> bool:
     return any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or rel.suffix == ".pyc"
 
 
-def folder_digest(folder: Path) -> str:
-    """A digest of every regular file below ``folder`` (its path relative to the folder, and its bytes),
-    symbolic links, hidden files and bytecode caches left out; a missing folder has the empty digest."""
-    h = hashlib.sha256()
+def file_digests(folder: Path) -> dict[str, bytes]:
+    """{path relative to ``folder``: sha256 of its bytes} for every regular file below it, in sorted
+    order; symbolic links, hidden files and bytecode caches left out; a missing folder has none."""
     folder = Path(folder)
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if path.is_file() and not path.is_symlink() and not _skipped(rel):
-                h.update(hashlib.sha256(rel.as_posix().encode()).digest())
-                h.update(hashlib.sha256(path.read_bytes()).digest())
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).digest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.is_symlink() and not _skipped(path.relative_to(folder))
+    }
+
+
+def folder_digest(folder: Path) -> str:
+    """A digest of :func:`file_digests` (each file's relative path and bytes)."""
+    h = hashlib.sha256()
+    for rel, digest in file_digests(folder).items():
+        h.update(hashlib.sha256(rel.encode()).digest())
+        h.update(digest)
     return h.hexdigest()
 
 

@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from .config import ROOT
-from .course import FINGERPRINT_PACKAGES, _skipped, _versions
+from .course import FINGERPRINT_PACKAGES, _versions, file_digests
 
 CONNECT_TIMEOUT_S = 10
 
@@ -57,13 +57,11 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
 
 def code_manifest(code_root: Path = ROOT) -> dict[str, str]:
     """{file: sha256} of the grading code and the library versions: what must be equal on every worker."""
-    manifest = {}
-    for package in FINGERPRINT_PACKAGES:
-        folder = Path(code_root) / package
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if path.is_file() and not path.is_symlink() and not _skipped(rel):
-                manifest[f"{package}/{rel.as_posix()}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest = {
+        f"{package}/{rel}": digest.hex()
+        for package in FINGERPRINT_PACKAGES
+        for rel, digest in file_digests(Path(code_root) / package).items()
+    }
     for line in _versions().splitlines():
         manifest[f"version: {line.split('==')[0]}"] = line
     return manifest
