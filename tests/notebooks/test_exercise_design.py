@@ -12,8 +12,8 @@ from autograder import notebooks as nbs
 from autograder.course import SOLUTIONS, assignments, notebook_path
 
 ASSIGNMENTS = assignments()
-KINDS = ("build", "reason", "compute", "written")
-THINKING = ("build", "reason", "written")
+KINDS = ("build", "reason", "compute", "written", "open")
+THINKING = ("build", "reason", "written", "open")  # open: a target, no recipe
 TIME_LINE = re.compile(r"^\*\*Estimated time:\*\* (\d+) minutes\s*$", re.M)
 # Words with which a task states a rule; such a task's test cell must call check_rules.
 RULE_WORDS = re.compile(
@@ -54,7 +54,7 @@ def test_points_follow_thinking(name):
     total = sum(points.values())
     thinking = sum(points[k] for k in THINKING)
     assert total > 0 and thinking >= total / 2, \
-        f"{name}: build + reason + written carry {thinking:g} of {total:g} points; they must carry half"
+        f"{name}: build + reason + written + open carry {thinking:g} of {total:g} points; they must carry half"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
