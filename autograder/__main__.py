@@ -8,6 +8,7 @@ export    write CSV files of scores, with the reason for every zero (--lms canva
 gradescope  build the autograder zip Gradescope runs for one assignment
 report    write plots and an HTML page for the instructor
 status    show what has been collected, graded and fed back
+exercises list every graded cell: kind, points and the rules its test enforces
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     gsc.add_argument("assignment", help="assignment folder in solutions/")
     gsc.add_argument("--to", type=Path, help="folder for the zip (default grading/export)")
     commands.add_parser("status", help="what has been collected, graded and fed back")
+    exe = commands.add_parser("exercises", help="every graded cell: kind, points, rules (markdown)")
+    exe.add_argument("assignments", nargs="*", help="assignment folders in solutions/ (default: all)")
     return parser
 
 
@@ -167,6 +170,13 @@ def _run(args, course) -> int:
         from .outputs import status, status_table
 
         print(status_table(status(course)))
+    elif args.command == "exercises":
+        from .course import require_assignment
+        from .exercises import exercise_rows, markdown_table
+
+        for name in args.assignments:
+            require_assignment(course.solutions, name)
+        print(markdown_table(exercise_rows(course, args.assignments or None)))
     return 0
 
 

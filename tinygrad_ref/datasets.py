@@ -43,10 +43,10 @@ def glyph_masks() -> np.ndarray:
     Each glyph is scaled so that its taller side spans 70 % of the grid and centred on its bounding box, so
     every font starts at the same size and position (the random transform varies them afterwards)."""
     import matplotlib
-    from scipy import ndimage
     from matplotlib.font_manager import FontProperties
     from matplotlib.path import Path as GlyphPath
     from matplotlib.textpath import TextPath
+    from scipy import ndimage
 
     font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     sub = 3  # 3 x 3 samples per grid cell: smooth (anti-aliased) edges

@@ -54,7 +54,7 @@ def test_points_follow_thinking(name):
     total = sum(points.values())
     thinking = sum(points[k] for k in THINKING)
     assert total > 0 and thinking >= total / 2, \
-        f"{name}: build + reason + written + open carry {thinking:g} of {total:g} points; they must carry half"
+        f"{name}: thinking kinds carry {thinking:g} of {total:g} points; they must carry half"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
