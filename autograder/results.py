@@ -69,7 +69,7 @@ class CellResult:
     index: int | None  # position in the source notebook
     title: str  # the exercise's heading (autograder.notebooks.cell_titles)
     # a cell graded by accuracy on a hidden split (autograder/capstone.py): {"accuracy", "n", "band",
-    # "fraction"}; None for every other cell, and when no accuracy could be measured
+    # "fraction", "bands"}; None for every other cell, and when no accuracy could be measured
     metric: dict | None = None
 
     @classmethod
@@ -90,7 +90,8 @@ def _metric(data) -> dict | None:
     band = data.get("band")
     return {"accuracy": float(data["accuracy"]), "n": int(data.get("n") or 0),
             "band": float(band) if isinstance(band, (int, float)) else None,
-            "fraction": float(data.get("fraction") or 0.0)}
+            "fraction": float(data.get("fraction") or 0.0),
+            "bands": [[float(a), float(f)] for a, f in data.get("bands") or []]}
 
 
 @dataclass

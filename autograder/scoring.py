@@ -230,7 +230,7 @@ def score_accuracy(
     if accuracy is not None:
         band = next(((a, f) for a, f in bands if accuracy >= a), None)
         metric = {"accuracy": accuracy, "n": int(labels.size), "band": band[0] if band else None,
-                  "fraction": band[1] if band else 0.0}
+                  "fraction": band[1] if band else 0.0, "bands": [list(b) for b in bands]}
         if band:
             fraction = band[1]
             summary = (f"hidden-test accuracy {accuracy:.3f}: band ≥ {band[0]:.2f} gives "
