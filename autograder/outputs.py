@@ -325,7 +325,8 @@ def leaderboards(course: Course) -> list[dict]:
     """One class leaderboard per test cell graded by accuracy on a hidden split (autograder/capstone.py):
     {"assignment", "grade_id", "title", "bands", "rows": [{"rank", "student", "accuracy", "band", "score",
     "points"}]}, best accuracy first (ties share a rank, then by name); every student of the class
-    without an accuracy (not submitted, or nothing to score) at the bottom, rank and accuracy empty."""
+    without an accuracy next (nothing to score), rank and accuracy empty, and those who submitted
+    nothing (no result, or no submission folder) last, as "not submitted"."""
     results = _results(course)
     students = sorted(set(course.students()) | {r.student for r in results})
     found: dict[tuple[str, str], dict] = {}
@@ -352,13 +353,15 @@ def leaderboards(course: Course) -> list[dict]:
             metric = cells[student].metric
             rows.append({"rank": rank, "student": student, "accuracy": accuracy, "band": metric["band"],
                          "score": cells[student].score or 0.0, "points": points})
+        unmeasured = []
         for student in students:
             if student not in {row["student"] for row in rows}:
                 cell = cells.get(student)
                 submitted = cell is not None and (course.submitted / student / assignment).is_dir()
-                band = "no accuracy: " + (cell.reason or "")[:120] if submitted else "not submitted"
-                rows.append({"rank": None, "student": student, "accuracy": None, "band": band,
-                             "score": (cell.score or 0.0) if cell else 0.0, "points": points})
+                band = (cell.reason or "no hidden-test accuracy")[:160] if submitted else "not submitted"
+                unmeasured.append({"rank": None, "student": student, "accuracy": None, "band": band,
+                                   "score": (cell.score or 0.0) if cell else 0.0, "points": points})
+        rows += sorted(unmeasured, key=lambda row: row["band"] == "not submitted")  # stable: by name
         bands = next((c.metric["bands"] for c in cells.values() if c.metric and c.metric["bands"]), [])
         boards.append({"assignment": assignment, "grade_id": gid, "title": entry["title"], "bands": bands,
                        "rows": rows})
@@ -388,8 +391,8 @@ def _leaderboard_html(board: dict, dest: Path, plt, several: bool) -> str:
                 color="C0")
         for band, fraction in board["bands"]:
             ax.axvline(band, color="C3", linestyle="--", linewidth=1)
-            ax.text(band, len(measured) - 0.4, f"≥ {band:.2f}: {fraction * 100:g} %", color="C3", ha="right",
-                    fontsize=8)
+            ax.text(band, -0.45, f" ≥ {band:.2f}: {fraction * 100:g} % ", color="C3", ha="right", va="bottom",
+                    rotation=90, fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_xlabel("accuracy on the hidden test split (dashed: the bands and their share of the points)")
         ax.set_title(f"{board['assignment']}: {board['title']}")
