@@ -35,6 +35,11 @@ GRADING = ROOT / "grading"  # the trusted grading workspace (git-ignored)
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 
+# An assignment's hidden test splits: solutions/NN-name/hidden/<split>_images.npy and <split>_labels.npy
+# (autograder/capstone.py). The folder stays out of the release, the site and every sandbox; the grader
+# copies only a split's images into a job, and the labels never leave the trusted side.
+HIDDEN_DIR = "hidden"
+
 # Framework labels of side-by-side code cells, in the order a notebook shows them.
 FRAMEWORKS = ("tinygrad_ref", "numpy", "pytorch", "tensorflow")
 

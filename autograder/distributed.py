@@ -108,12 +108,10 @@ def usable_workers(client, log) -> list[str]:
 def pack(folders) -> dict[str, str]:
     """The files a sandbox run starts with (as the sandbox itself copies them: later folders override
     earlier ones, notebooks and links left out), base64-encoded, to send to a worker."""
-    from .sandbox import _copy_tree
+    from .sandbox import copy_inputs
 
     with tempfile.TemporaryDirectory(prefix="autograder-pack-") as tmp:
-        for folder in folders:
-            if Path(folder).is_dir():
-                _copy_tree(Path(folder), Path(tmp))
+        copy_inputs(folders, Path(tmp))
         return {
             path.relative_to(tmp).as_posix(): base64.b64encode(path.read_bytes()).decode()
             for path in sorted(Path(tmp).rglob("*"))
@@ -154,7 +152,8 @@ def run_job(text: str) -> str:
         code = {int(i): src for i, src in job["code"]}
         stand_ins = {int(i): src for i, src in job["stand_ins"].items()}
         try:
-            raw = run_raw(code, stand_ins, [work], Limits(**job["limits"]))
+            limits = {**job["limits"], "budget_cells": tuple(job["limits"].get("budget_cells", ()))}
+            raw = run_raw(code, stand_ins, [work], Limits(**limits))
         except SandboxUnavailable as exc:
             return json.dumps({"error": f"the sandbox cannot run on worker {os.uname().nodename}: {exc}"})
         raw["stopped"] = {str(i): r for i, r in raw["stopped"].items()}
@@ -190,7 +189,7 @@ def grade_on_cluster(client, good: list[str], course, todo, limits, expected, fa
     retries it); a submission with nothing to run (missing, invalid) is scored here at once."""
     from distributed import as_completed
 
-    from .grading import finish, prepare
+    from .grading import finish, limits_for, prepare
     from .pipeline import _progress
 
     digest = manifest_digest(code_manifest())
@@ -203,7 +202,8 @@ def grade_on_cluster(client, good: list[str], course, todo, limits, expected, fa
                 bar.update(1)
                 yield finish(course, student, assignment, prepared, None, expected[assignment])
                 continue
-            future = client.submit(run_job, job_text(prepared, limits, digest), pure=False, workers=good,
+            job = job_text(prepared, limits_for(expected[assignment], limits), digest)
+            future = client.submit(run_job, job, pure=False, workers=good,
                                    key=f"autograder-{student}-{assignment}-{os.urandom(4).hex()}")
             futures[future] = (student, assignment)
             pending[(student, assignment)] = prepared

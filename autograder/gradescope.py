@@ -157,8 +157,8 @@ def to_gradescope(result: dict, notes: list[str] | None = None) -> dict:
         hidden = [r for r in cell["reports"] if _is_hidden(r)]
         lines = visible + ([f"{len(hidden)} hidden check(s): details are shown once grades are published"]
                            if hidden else [])
-        if cell["reason"]:
-            lines.append(f"why not full marks: {cell['reason']}")
+        if cell["reason"]:  # an accuracy-graded cell has one at full marks too (its accuracy and band)
+            lines.append(f"{'result' if cell['passed'] else 'why not full marks'}: {cell['reason']}")
         tests.append({
             "name": name,
             "number": str(number),

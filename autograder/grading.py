@@ -28,11 +28,11 @@ from pathlib import Path
 
 import nbformat
 
+from . import capstone, rules
 from . import notebooks as nbs
-from . import rules
 from .checks import parse_records
 from .config import Course
-from .course import fingerprint, folder_digest, public_source, rebuild
+from .course import HIDDEN_DIR, fingerprint, folder_digest, public_source, rebuild
 from .gradebook import write_autograded
 from .results import RESULT_VERSION, NotebookResult, Result, load_json, load_result, write_json_atomic
 from .sandbox import Limits, SandboxUnavailable, run_cells
@@ -77,6 +77,14 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
         rule_calls = rules.notebook_rules(nb)
     except rules.RuleError as exc:
         raise GradingError(f"{notebook}: {exc}") from exc
+    try:  # the check_accuracy calls, their hidden splits' labels, the CPU budget (autograder/capstone.py)
+        accuracy = capstone.notebook_accuracy(nb)
+        labels = {call["hidden"]: capstone.load_split(notebook.parent, call["hidden"])
+                  for call in accuracy.values()}
+        budget = capstone.notebook_budget_of(nb)
+    except capstone.AccuracySetupError as exc:
+        raise GradingError(f"{notebook}: {exc}") from exc
+    cpu_budget = {"seconds": budget, "cells": capstone.budget_cells(nb)} if budget else None
     # the solution runs the same stripped test cells as every student, so both record under the same
     # conditions (the same random draws, the same names defined)
     cells = [(i, sandbox.get(i, c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -85,7 +93,9 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
         cell_timeout=max(limits.cell_timeout, 300),
         notebook_timeout=max(limits.notebook_timeout, 1200),
     )
-    run = run_cells(cells, notebook.parent, solution_limits)
+    solution_limits = limits_for({"cpu_budget": cpu_budget}, solution_limits)
+    # the solution's folder without hidden/ (the sandbox never copies it), then each split's images only
+    run = run_cells(cells, [notebook.parent, *hidden_images(notebook.parent, labels)], solution_limits)
     if not run.completed:
         raise GradingError(
             f"{notebook}: the solution notebook did not run to the end ({run.fault}, in "
@@ -111,6 +121,10 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
                 )
             except (ValueError, KeyError, TypeError):
                 continue
+        if gid in accuracy:
+            checks, test = _accuracy_test(gid, accuracy[gid], checks, labels, problems)
+            tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks, "accuracy": test}
+            continue
         if not checks:
             problems.append(
                 f"{gid}: the solution recorded no check in this test cell; every autograded test "
@@ -122,9 +136,52 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
         tests[gid] = {"index": index, "points": nbs.points(cell), "checks": checks}
     data = {"hash": key, "notebook": notebook.name, "tests": tests, "manual": manual,
             "titles": nbs.cell_titles(nb), "grade_ids": grade_ids, "problems": problems,
-            "sandbox": {str(i): src for i, src in sandbox.items()}, "rules": rule_calls}
+            "sandbox": {str(i): src for i, src in sandbox.items()}, "rules": rule_calls,
+            "hidden": sorted(labels), "cpu_budget": cpu_budget}
     write_json_atomic(cache, data)
     return data
+
+
+def _accuracy_test(gid: str, call: dict, checks: list, labels: dict, problems: list) -> tuple[list, dict]:
+    """A check_accuracy test cell's expectation: the call (name, hidden split, bands), the split's labels
+    (trusted side only: they stay in grading/cache), and the solution's own accuracy, which must reach the
+    top band."""
+    from .checks import decode
+    from .scoring import accuracy_of
+
+    want = labels[call["hidden"]]
+    test = {**call, "labels": want.tolist(), "solution_accuracy": None}
+    rows = [row for row in checks if row[0] == call["name"] and row[1] == 0]
+    if not rows:
+        problems.append(f"{gid}: the solution recorded no predictions for check_accuracy {call['name']!r}")
+    elif rows[0][2] != "ok":
+        problems.append(f"{gid}: the solution's predict fails on the hidden split: {rows[0][3]}")
+    else:
+        try:
+            accuracy = accuracy_of(decode(rows[0][3]), want)
+        except ValueError as exc:
+            problems.append(f"{gid}: the solution's predictions cannot be scored: {exc}")
+        else:
+            test["solution_accuracy"] = accuracy
+            top = call["bands"][0][0]
+            if accuracy < top:
+                problems.append(f"{gid}: the solution's hidden-test accuracy {accuracy:.3f} is below the top "
+                                f"band (≥ {top:.2f}); improve the solution or lower the bands")
+    return [row for row in checks if row[0] != call["name"]], test
+
+
+def hidden_images(folder: Path, splits) -> list[Path]:
+    """The files of the assignment's hidden splits that a sandbox gets: the images only."""
+    return [Path(folder) / HIDDEN_DIR / capstone.images_file(h) for h in sorted(splits)]
+
+
+def limits_for(expected: dict, limits: Limits) -> Limits:
+    """``limits`` with the notebook's CPU budget (expectations' "cpu_budget"), if it declares one."""
+    budget = expected.get("cpu_budget")
+    if not budget:
+        return limits
+    return dataclasses.replace(limits, cpu_budget=float(budget["seconds"]),
+                               budget_cells=tuple(int(i) for i in budget["cells"]))
 
 
 # ---------------------------------------------------------------- one submission
@@ -180,7 +237,8 @@ def grade_submission(course: Course, student: str, assignment: str, limits: Limi
     outcome = None
     if prepared.zero is None:
         try:
-            outcome = run_prepared(prepared.code, prepared.stand_ins, prepared.folders, limits)
+            outcome = run_prepared(prepared.code, prepared.stand_ins, prepared.folders,
+                                   limits_for(expected, limits))
         except SandboxUnavailable:
             raise
         except Exception as exc:  # whatever one submission contains ends as its own zero, with the reason
@@ -196,6 +254,8 @@ def prepare(course: Course, student: str, assignment: str, expected: dict) -> Pr
     try:
         _prepare_notebook(prepared, course.submitted / student / assignment, expected,
                           course.release / assignment)
+        # after the student's files: a submitted file of the same name cannot replace the grader's
+        prepared.folders += hidden_images(course.solutions / assignment, expected.get("hidden", ()))
     except Exception as exc:  # whatever one submission contains ends as its own zero, with the reason
         prepared.zero = _unreadable(prepared.name, exc, expected)
     return prepared

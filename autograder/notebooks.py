@@ -274,10 +274,17 @@ def sandbox_sources(source_nb) -> dict[int, str]:
     return out
 
 
+def _is_any_check_call(node) -> bool:
+    """check(...) or check_accuracy(...) (autograder/capstone.py): the calls that run the student's code."""
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return name in ("check", "check_accuracy")
+
+
 class _SkipChecks(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
-        if _is_check_call(node):
+        if _is_any_check_call(node):
             node.func = ast.parse("lambda *args, **kwargs: None", mode="eval").body
         return node
 

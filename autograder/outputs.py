@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from .config import Course
@@ -213,6 +214,8 @@ def _feedback_page(result: Result, nb_name: str, nb: NotebookResult, manual) -> 
             block.append(f"<p>Grader's comment: {e(override[1])}</p>")
         elif score == 0 and reason:
             block.append(f'<p class="fail">Why 0: {e(reason)}</p>')
+        elif cell.metric is not None and cell.reason:  # graded by accuracy: the band explains the score
+            block.append(f"<p>{e(cell.reason)}</p>")
         block.append("</div>")
         parts.append("".join(block))
     faults = "".join(f"<li>{e(f.cell)}: {e(f.reason)}</li>" for f in nb.faults)
@@ -301,13 +304,112 @@ def report(course: Course, dest: Path | None = None) -> Path:
     body = (
         "".join(f'<p><img src="{name}" alt="{name}"></p>' for name in images) or "<p>Nothing graded yet.</p>"
     )
+    boards = leaderboards(course)
+    per_assignment = Counter(board["assignment"] for board in boards)
+    boards = "".join(_leaderboard_html(board, dest, plt, per_assignment[board["assignment"]] > 1)
+                     for board in boards)
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title><style>{_CSS}"
         f"</style></head><body><h1>Grading report</h1>{body}<h2>Exercises, hardest first</h2><table><tr>"
-        f"<th>exercise</th><th>mean fraction</th><th>students</th></tr>{table}</table></body></html>\n"
+        f"<th>exercise</th><th>mean fraction</th><th>students</th></tr>{table}</table>{boards}"
+        "</body></html>\n"
     )
     (dest / "index.html").write_text(page, encoding="utf-8")
     return dest / "index.html"
+
+
+# ---------------------------------------------------------------- leaderboards
+
+
+def leaderboards(course: Course) -> list[dict]:
+    """One class leaderboard per test cell graded by accuracy on a hidden split (autograder/capstone.py):
+    {"assignment", "grade_id", "title", "bands", "rows": [{"rank", "student", "accuracy", "band", "score",
+    "points"}]}, best accuracy first (ties share a rank, then by name); every student of the class
+    without an accuracy next (nothing to score), rank and accuracy empty, and those who submitted
+    nothing (no result, or no submission folder) last, as "not submitted"."""
+    results = _results(course)
+    students = sorted(set(course.students()) | {r.student for r in results})
+    found: dict[tuple[str, str], dict] = {}
+    for result in results:
+        for nb in result.notebooks.values():
+            for gid, cell in nb.cells.items():
+                if cell.metric is not None:
+                    found.setdefault((result.assignment, gid), {"title": cell.title, "cells": {}})
+    for result in results:
+        for nb in result.notebooks.values():
+            for gid, cell in nb.cells.items():
+                if (result.assignment, gid) in found:
+                    found[(result.assignment, gid)]["cells"][result.student] = cell
+    boards = []
+    for (assignment, gid), entry in sorted(found.items()):
+        cells = entry["cells"]
+        points = max(c.points for c in cells.values())
+        measured = sorted(((c.metric["accuracy"], s) for s, c in cells.items() if c.metric is not None),
+                          key=lambda item: (-item[0], item[1]))
+        rows, rank = [], 0
+        for position, (accuracy, student) in enumerate(measured, 1):
+            if not rows or accuracy < rows[-1]["accuracy"]:
+                rank = position
+            metric = cells[student].metric
+            rows.append({"rank": rank, "student": student, "accuracy": accuracy, "band": metric["band"],
+                         "score": cells[student].score or 0.0, "points": points})
+        unmeasured = []
+        for student in students:
+            if student not in {row["student"] for row in rows}:
+                cell = cells.get(student)
+                submitted = cell is not None and (course.submitted / student / assignment).is_dir()
+                band = (cell.reason or "no hidden-test accuracy")[:160] if submitted else "not submitted"
+                unmeasured.append({"rank": None, "student": student, "accuracy": None, "band": band,
+                                   "score": (cell.score or 0.0) if cell else 0.0, "points": points})
+        rows += sorted(unmeasured, key=lambda row: row["band"] == "not submitted")  # stable: by name
+        bands = next((c.metric["bands"] for c in cells.values() if c.metric and c.metric["bands"]), [])
+        boards.append({"assignment": assignment, "grade_id": gid, "title": entry["title"], "bands": bands,
+                       "rows": rows})
+    return boards
+
+
+def _band_text(band) -> str:
+    return f"≥ {band:.2f}" if isinstance(band, float) else "below every band" if band is None else band
+
+
+def _leaderboard_html(board: dict, dest: Path, plt, several: bool) -> str:
+    """Write the board's CSV (leaderboard-<assignment>.csv, or -<grade id> when the assignment has
+    ``several``) and figure beside the report; its HTML section."""
+    stem = f"leaderboard-{board['assignment']}" + (f"-{board['grade_id']}" if several else "")
+    with open(dest / f"{stem}.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["rank", "student", "hidden_test_accuracy", "band", "score", "max_points"])
+        for row in board["rows"]:
+            writer.writerow([row["rank"] or "", row["student"],
+                             "" if row["accuracy"] is None else f"{row['accuracy']:.4f}",
+                             _band_text(row["band"]), f"{row['score']:g}", f"{row['points']:g}"])
+    measured = [row for row in board["rows"] if row["accuracy"] is not None]
+    image = ""
+    if measured:
+        fig, ax = plt.subplots(figsize=(8, 0.3 * len(measured) + 1.5))
+        ax.barh([row["student"] for row in measured][::-1], [row["accuracy"] for row in measured][::-1],
+                color="C0")
+        for band, fraction in board["bands"]:
+            ax.axvline(band, color="C3", linestyle="--", linewidth=1)
+            ax.text(band, -0.45, f" ≥ {band:.2f}: {fraction * 100:g} % ", color="C3", ha="right", va="bottom",
+                    rotation=90, fontsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("accuracy on the hidden test split (dashed: the bands and their share of the points)")
+        ax.set_title(f"{board['assignment']}: {board['title']}")
+        fig.tight_layout()
+        fig.savefig(dest / f"{stem}.png", dpi=100)
+        plt.close(fig)
+        image = f'<p><img src="{stem}.png" alt="leaderboard of {html.escape(board["title"])}"></p>'
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{row['rank'] or ''}</td><td>{e(row['student'])}</td>"
+        f"<td>{'' if row['accuracy'] is None else format(row['accuracy'], '.3f')}</td>"
+        f"<td>{e(_band_text(row['band']))}</td><td>{row['score']:g} / {row['points']:g}</td></tr>"
+        for row in board["rows"]
+    )
+    return (f"<h2>Leaderboard: {e(board['assignment'])}, {e(board['title'])}</h2>{image}"
+            f'<p><a href="{stem}.csv">{stem}.csv</a></p><table><tr><th>rank</th><th>student</th>'
+            f"<th>hidden-test accuracy</th><th>band</th><th>points</th></tr>{rows}</table>")
 
 
 # ---------------------------------------------------------------- status

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RESULT_VERSION = 3  # 3: every cell has its "title", and manual cells their "index"
+RESULT_VERSION = 4  # 3: every cell has its "title", and manual cells their "index"; 4: "metric"
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -68,6 +68,9 @@ class CellResult:
     reason: str | None
     index: int | None  # position in the source notebook
     title: str  # the exercise's heading (autograder.notebooks.cell_titles)
+    # a cell graded by accuracy on a hidden split (autograder/capstone.py): {"accuracy", "n", "band",
+    # "fraction", "bands"}; None for every other cell, and when no accuracy could be measured
+    metric: dict | None = None
 
     @classmethod
     def from_json(cls, gid: str, data: dict) -> CellResult:
@@ -77,7 +80,18 @@ class CellResult:
             kind=data["kind"], points=data["points"], score=data["score"], passed=data["passed"],
             reports=list(data["reports"]), reason=data["reason"], index=data.get("index"),
             title=data.get("title") or gid,  # results of version 2 had no title
+            metric=_metric(data.get("metric")),
         )
+
+
+def _metric(data) -> dict | None:
+    if not isinstance(data, dict) or not isinstance(data.get("accuracy"), (int, float)):
+        return None
+    band = data.get("band")
+    return {"accuracy": float(data["accuracy"]), "n": int(data.get("n") or 0),
+            "band": float(band) if isinstance(band, (int, float)) else None,
+            "fraction": float(data.get("fraction") or 0.0),
+            "bands": [[float(a), float(f)] for a, f in data.get("bands") or []]}
 
 
 @dataclass

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import runner
+from .course import HIDDEN_DIR
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
@@ -65,6 +66,10 @@ class Limits:
     output: int = 4 * MiB  # bytes written to stdout and stderr together
     tmp_size: int = 256 * MiB  # size of the private /tmp
     open_files: int = 1024
+    # the notebook's CPU budget (seconds of user + system time of all the sandbox's processes) for the
+    # cells in budget_cells (its answer and graded test cells); 0: none (autograder/capstone.py)
+    cpu_budget: float = 0.0
+    budget_cells: tuple[int, ...] = ()
 
     def describe(self) -> str:
         return (
@@ -467,6 +472,50 @@ def _memory(pids: list[int], limit: int) -> int:
     return total + (private + shared) * page
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes used, with their ended children's (reaped, so counted in
+    the parent's cutime and cstime, and no longer a process of their own: nothing is counted twice)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, ValueError, IndexError):
+            continue  # it ended meanwhile
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class _CpuBudget:
+    """The notebook's CPU budget, on the trusted side: the sandbox's CPU time is read when each cell is
+    handed over (:class:`_Cells` calls :meth:`switch`) and in the watchdog's loop; only the time spent
+    while a cell of ``limits.budget_cells`` runs counts."""
+
+    def __init__(self, limits: Limits, uid: int, root_pid: int):
+        self.seconds, self.cells = limits.cpu_budget, set(limits.budget_cells)
+        self.uid, self.root_pid = uid, root_pid
+        self.used, self.mark = 0.0, None  # counted so far; the CPU time when the counted cell started
+        self.counting: int | None = None  # the counted cell running
+        self.breach: int | None = None  # the counted cell that ended over the budget
+
+    def switch(self, following: int | None) -> None:
+        now = _cpu_seconds(_sandbox_pids(self.uid, self.root_pid))
+        if self.mark is not None:
+            self.used += max(now - self.mark, 0.0)
+            if self.used > self.seconds and self.breach is None:
+                self.breach = self.counting
+        counted = following in self.cells
+        self.counting, self.mark = (following, now) if counted else (None, None)
+
+    def spent(self, pids: list[int]) -> float:
+        mark = self.mark
+        return self.used + (max(_cpu_seconds(pids) - mark, 0.0) if mark is not None else 0.0)
+
+    def fault(self) -> str:
+        return (f"the notebook's answers and tests used more than {self.seconds:g} s of CPU time (its CPU "
+                "budget); this cell was running when the budget ran out")
+
+
 class _Cells(threading.Thread):
     """Hands the cells to the runner one at a time and reads the sandbox's output (stdout and stderr).
 
@@ -488,6 +537,7 @@ class _Cells(threading.Thread):
         self.breach: int | None = None
         self.finished = False
         self.started = False
+        self.on_hand_over = None  # called with the next cell's index (None at the end) before it starts
 
     def _send(self, data: bytes) -> None:
         try:
@@ -498,6 +548,9 @@ class _Cells(threading.Thread):
             pass  # the sandbox is gone; the watchdog reports why
 
     def _hand_over(self) -> None:
+        if self.on_hand_over is not None:
+            following = self.position + 1
+            self.on_hand_over(self.cells[following][0] if following < len(self.cells) else None)
         self.position += 1
         self.since = time.monotonic()
         if self.position >= len(self.cells):
@@ -602,9 +655,7 @@ def run_cells(
 def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> RunResult:
     (base / "work").mkdir()
     (base / "out").mkdir()
-    for folder in [files] if isinstance(files, (str, Path)) else files or []:
-        if Path(folder).is_dir():
-            _copy_tree(Path(folder), base / "work")
+    copy_inputs(files, base / "work")
     (base / "passwd").write_text(f"root:x:0:0::/root:/bin/sh\nstudent:x:{uid}:{uid}::/tmp:/bin/sh\n")
     (base / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
     for path in (base / "passwd", base / "group"):
@@ -628,6 +679,8 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> Run
         close_fds=True,
     )
     stream = _Cells(proc, [(int(i), s) for i, s in cells], limits.output)
+    budget = _CpuBudget(limits, uid, proc.pid) if limits.cpu_budget > 0 else None
+    stream.on_hand_over = budget.switch if budget else None
     stream.start()
     fault, fault_cell, last_scan, scan_every = None, None, 0.0, 0.1
     while True:
@@ -644,6 +697,8 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> Run
             fault = f"the notebook ran longer than its time limit of {limits.notebook_timeout:g} s"
         elif running is not None and now - stream.since > limits.cell_timeout:
             fault = f"the cell ran longer than its time limit of {limits.cell_timeout:g} s"
+        elif budget and budget.breach is not None:
+            fault, fault_cell = budget.fault(), budget.breach
         elif now - last_scan > scan_every:
             pids = _sandbox_pids(uid, proc.pid)
             used = _memory(pids, limits.memory)
@@ -653,6 +708,8 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> Run
                 fault = f"used more than {limits.memory / GiB:g} GiB of memory"
             elif len(pids) > limits.processes + 3:  # + bubblewrap's own processes
                 fault = f"started more than {limits.processes} processes"
+            elif budget and budget.spent(pids) > limits.cpu_budget:
+                fault = budget.fault()
         if fault:
             fault_cell = fault_cell if fault_cell is not None else running
             _kill(proc, uid)
@@ -666,6 +723,8 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> Run
     elapsed = time.monotonic() - start
     if fault is None and stream.breach is not None:  # the last bytes arrived as the process ended
         fault, fault_cell = f"printed more than {limits.output / MiB:g} MiB of output", stream.breach
+    if fault is None and budget and budget.breach is not None:  # the last counted cell went over it
+        fault, fault_cell = budget.fault(), budget.breach
     status = parse_status(read_untrusted(status_path, 8 * MiB).decode("utf-8", "replace"))
     completed = fault is None and stream.finished and proc.returncode == 0
     if fault is None and not completed:
@@ -721,16 +780,35 @@ def _kill_uid(uid: int) -> None:
         time.sleep(0.02)
 
 
+def copy_inputs(files, dest: Path) -> None:
+    """What a job's working folder starts with: each entry of ``files`` (a folder or a list of folders and
+    files) in order, later ones replacing earlier ones; a folder through :func:`_copy_tree`, a file (a
+    hidden split's images, autograder/capstone.py) by its name at the top."""
+    for entry in [files] if isinstance(files, (str, Path)) else files or []:
+        entry = Path(entry)
+        if entry.is_dir():
+            _copy_tree(entry, dest)
+        elif entry.is_file() and not entry.is_symlink():
+            target = dest / entry.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+            shutil.copyfile(entry, target, follow_symlinks=False)
+
+
 def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
     """Copy regular files and folders only (no symlinks, devices or FIFOs), up to ``max_bytes``; no
-    notebooks (the solution's would hold the answers) and no timestamp.txt."""
+    notebooks (the solution's would hold the answers), no timestamp.txt, and no ``hidden/`` folder (the
+    hidden test splits: the labels never enter a sandbox)."""
     total = 0
     for root, dirs, names in os.walk(src, followlinks=False):
         rel = Path(root).relative_to(src)
         dirs[:] = [
             d
             for d in dirs
-            if not d.startswith(".") and d != "__pycache__" and not os.path.islink(os.path.join(root, d))
+            if not d.startswith(".") and d not in ("__pycache__", HIDDEN_DIR)
+            and not os.path.islink(os.path.join(root, d))
         ]
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in names:

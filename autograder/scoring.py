@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .checks import compare, decode
 from .results import CellResult, Fault, NotebookResult
 
@@ -90,6 +92,8 @@ def score_test(
 ) -> CellResult:
     """One autograded test cell. ``test``: {"index", "points", "checks": [[check, case, status, value,
     tolerance], ...]} as the solution recorded them."""
+    if test.get("accuracy"):
+        return score_accuracy(test, outcome, grade_ids, title, rules)
     index, records, stopped = test["index"], outcome.records, outcome.stopped
     reports, first_problem = [], None
     by_check: dict[str, list] = {}
@@ -175,3 +179,77 @@ def hidden_error(message: str) -> str:
         return "not implemented yet"
     kind = message.split(":")[0][:60]
     return f"your code raised {kind} on a hidden case" if kind else "error on a hidden case"
+
+
+# ---------------------------------------------------------------- accuracy on a hidden split
+
+
+def accuracy_of(predictions, labels) -> float:
+    """mean(predictions == labels); ValueError naming what is wrong when the predictions are not one
+    integer label per hidden image."""
+    want = np.asarray(labels)
+    if not isinstance(predictions, np.ndarray):
+        raise ValueError(f"the predictions are {type(predictions).__name__}, not an array of integer labels")
+    if predictions.dtype.kind not in "iu":
+        raise ValueError(f"the predictions have dtype {predictions.dtype}; integer class labels are wanted")
+    if predictions.shape != want.shape:
+        raise ValueError(f"{predictions.shape} predictions for {want.shape[0]} hidden test images")
+    return float(np.mean(predictions == want))
+
+
+def score_accuracy(
+    test: dict, outcome: Outcome, grade_ids: Sequence[str | None], title: str,
+    rules: Sequence[tuple[str, str | None]] = (),
+) -> CellResult:
+    """A test cell graded by check_accuracy (autograder/capstone.py): the student's recorded predictions
+    against the hidden split's labels (``test["accuracy"]``: name, bands, labels); the highest band
+    reached gives points × its fraction, below every band 0. The reason states the accuracy and band."""
+    spec, index, points = test["accuracy"], test["index"], test["points"]
+    bands = [(float(a), float(f)) for a, f in spec["bands"]]
+    labels = np.asarray(spec["labels"], dtype=np.int64)
+    got = outcome.records.get((spec["name"], 0))
+    rule_breaks = [reason for _, reason in rules if reason]
+    accuracy, fraction, problem, metric = None, 0.0, None, None
+    if index in outcome.stopped:
+        problem = f"this test cell was stopped: {outcome.stopped[index]}"
+    elif got is None:
+        problem = "the test cell's check did not run"
+        final_fault = outcome.final_fault
+        if final_fault and (final_fault[1] is None or final_fault[1] <= index):
+            problem += (f": the notebook stopped before this cell ({final_fault[0]}, in "
+                        f"{cell_name(grade_ids, final_fault[1])})")
+        elif index in outcome.cell_errors:
+            problem += f": {outcome.cell_errors[index][:300]}"
+    elif got[0] != "ok":
+        problem = str(got[1])[:400]
+    else:
+        try:
+            accuracy = accuracy_of(got[1], labels)
+        except ValueError as exc:
+            problem = f"the predictions cannot be scored: {exc}"
+    if accuracy is not None:
+        band = next(((a, f) for a, f in bands if accuracy >= a), None)
+        metric = {"accuracy": accuracy, "n": int(labels.size), "band": band[0] if band else None,
+                  "fraction": band[1] if band else 0.0, "bands": [list(b) for b in bands]}
+        if band:
+            fraction = band[1]
+            summary = (f"hidden-test accuracy {accuracy:.3f}: band ≥ {band[0]:.2f} gives "
+                       f"{band[1] * 100:g} % of the points")
+        else:
+            summary = (f"hidden-test accuracy {accuracy:.3f}: below the lowest band (≥ {bands[-1][0]:.2f}), "
+                       "0 points")
+    else:
+        summary = f"no hidden-test accuracy: {problem}"
+        stopped_answers = [f"{cell_name(grade_ids, i)} was stopped: {r}"
+                           for i, r in outcome.stopped.items() if i < index]
+        if stopped_answers and "stopped" not in summary:
+            summary += " (" + "; ".join(stopped_answers) + ")"
+    if rule_breaks:
+        fraction = 0.0
+    score = points * fraction
+    reports = [("✓ " if fraction else "✗ ") + f"{spec['name']}: {summary}", *(r for r, _ in rules)]
+    reason = "; ".join([*rule_breaks, summary])  # always: the accuracy and band explain any score
+    return CellResult(
+        kind="auto", points=points, score=score, passed=fraction == 1.0, reports=reports, reason=reason,
+        index=index, title=title, metric=metric,
+    )

@@ -1,4 +1,4 @@
-"""Look for solution code and hidden tests in a built site.
+"""Look for solution code, hidden tests and hidden test splits in a built site.
 
 Every line of every solution region and hidden-test region of the source notebooks (found by
 autograder.notebooks.secret_text) is searched for in the site's pages, search index and downloads. Lines
@@ -6,11 +6,13 @@ that a student may see anyway (``autograder.course.public_lines``: a line outsid
 some notebook, like ``)`` or ``return out``, or of tinygrad_ref's source; or a line inside a longer
 public line) and lines of punctuation only are not secrets. A
 line counts as found when a line of the page's text equals it, or, for lines of 12 characters or more,
-when the text contains it.
+when the text contains it. Any file of an assignment's hidden test splits (``solutions/NN-name/hidden/``,
+autograder/capstone.py) found in the site, by its bytes, its folder or a ``*_labels.npy`` name, is a leak.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import json
 import re
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.course import assignments, notebook_path, public_lines  # noqa: E402
+from autograder.course import HIDDEN_DIR, assignments, notebook_path, public_lines  # noqa: E402
 from autograder.notebooks import public_text, read, secret_text  # noqa: E402
 
 MARKER = re.compile(r"^#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b")
@@ -71,13 +73,33 @@ def page_text(path: Path) -> str:
     return raw
 
 
+def hidden_files(solutions: Path) -> dict[tuple[int, bytes], str]:
+    """{(size, sha256): notebook} of every file of the assignments' hidden test splits."""
+    found = {}
+    for name in assignments(solutions):
+        folder = notebook_path(solutions, name).parent / HIDDEN_DIR
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                found[(path.stat().st_size, hashlib.sha256(path.read_bytes()).digest())] = name
+    return found
+
+
 def find_leaks(site: Path, solutions: Path) -> list[tuple[str, str, str]]:
-    """[(file relative to site, notebook, secret line)] for every secret line found in the site."""
+    """[(file relative to site, notebook, secret line)] for every secret line found in the site, and
+    for every file of a hidden test split in it (the secret: "hidden split file NAME")."""
     secrets = secret_lines(solutions)
     long_secrets = [s for s in secrets if len(s) >= 12]
+    hidden = hidden_files(solutions)
+    sizes = {size for size, _ in hidden}
     leaks = []
     for f in sorted(site.rglob("*")):
         rel = f.relative_to(site)
+        if f.is_file():
+            named = HIDDEN_DIR in rel.parts[:-1] or f.name.endswith("_labels.npy")
+            size = f.stat().st_size
+            owner = hidden.get((size, hashlib.sha256(f.read_bytes()).digest())) if size in sizes else None
+            if named or owner:
+                leaks.append((rel.as_posix(), owner or "a hidden split", f"hidden split file {f.name}"))
         if not f.is_file() or f.suffix not in SCANNED or rel.parts[0] in SKIPPED_DIRS:
             continue
         text = page_text(f)

@@ -17,7 +17,8 @@ from autograder.notebooks import read
 from . import BuildError, log
 from .cache import Cache, notebook_key
 
-IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", ".pytest_cache")
+# hidden/: an assignment's hidden test splits; a notebook never reads them, the grader alone does
+IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", ".pytest_cache", "hidden")
 
 
 def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, str | None, float]:

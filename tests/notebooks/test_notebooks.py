@@ -27,7 +27,7 @@ from .harness import Kernel
 ASSIGNMENTS = assignments()
 WRONG_ANSWERS_DIR = ROOT / "tests" / "wrong_answers"
 SOLUTION_TIME_LIMIT_S = 60
-CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([A-Za-z0-9_]+)["']""")
+CHECK_CALL = re.compile(r"""\bcheck(?:_accuracy)?\(\s*["']([A-Za-z0-9_]+)["']""")
 
 
 def _volatile_free(nb) -> str:
@@ -108,7 +108,7 @@ def test_notebook_structure(name):
             assert not re.search(r"^\s*assert\b", test.source, re.M), \
                 f"{name}: {nbs.grade_id(test)} uses a bare assert; call autograder's check() instead"
             calls = CHECK_CALL.findall(test.source)
-            assert calls, f"{name}: {nbs.grade_id(test)} calls no check()"
+            assert calls, f"{name}: {nbs.grade_id(test)} calls no check() or check_accuracy()"
             hidden = "".join(nbs.HIDDEN_REGION.findall(test.source))
             for check_name in CHECK_CALL.findall(hidden):
                 assert check_name.endswith("_hidden"), f"{name}: hidden check {check_name} lacks _hidden"
