@@ -17,14 +17,31 @@ from ..checks import RECORD_ENV, CheckFailed
 from .analyser import analyse, describe, parse_cell, report, validate
 
 
+def _unwrap(obj):
+    """The Python function a decorator wraps (``tf.function``'s ``python_function``, ``functools.wraps``'
+    ``__wrapped__``), or ``obj`` itself: the source to read is the function the student wrote."""
+    for _ in range(20):  # a wrapper of a wrapper ..., never forever (an object may make new ones)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            break
+        try:
+            inner = getattr(obj, "python_function", None) or getattr(obj, "__wrapped__", None)
+        except Exception:  # any object of the kernel: its attribute lookup may raise anything
+            return obj
+        if inner is None:
+            break
+        obj = inner
+    return obj
+
+
 def _cell_file(obj) -> str | None:
     """The linecache file name of the cell that defined a function or class (None when not a cell)."""
     codes = []
+    obj = _unwrap(obj)
     if inspect.isfunction(obj):
         codes.append(obj.__code__)
     elif inspect.isclass(obj):
         for value in vars(obj).values():
-            value = getattr(value, "__func__", value)
+            value = _unwrap(getattr(value, "__func__", value))
             if inspect.isfunction(value):
                 codes.append(value.__code__)
             elif isinstance(value, property) and value.fget is not None:
@@ -61,6 +78,7 @@ def _cell_label(source: str, namespace: dict, fallback: str) -> str:
 def kernel_cells(answer, namespace: dict) -> tuple[dict[str, str], str]:
     """The cells to check in a live kernel: the answer's cell and the cells of the functions and
     classes it uses, found through the objects in ``namespace``. Returns ({label: source}, name)."""
+    answer = _unwrap(answer)
     name = getattr(answer, "__name__", None)
     filename = _cell_file(answer)
     if not name or filename is None:
