@@ -1,4 +1,4 @@
-"""The rule analyser (autograder/rules.py): forbidden names through aliases and imports, indirect
+"""The rule analyser (autograder/rules/): forbidden names through aliases and imports, indirect
 access, loops, mutated arguments, helper cells, and check_rules in a real kernel."""
 
 from __future__ import annotations
