@@ -6,6 +6,7 @@ such as ``numpy.broadcast_shapes``), ``loops=False`` (vectorise: no Python loop)
 defines the answer and of every other answer cell whose names it uses (transitively), by
 :func:`~.analyser.analyse`, the one analyser both sides share. The package has one module per job:
 
+* :mod:`.syntax`: reading a cell (IPython's magics, the names it binds and imports);
 * :mod:`.analyser`: the static analysis (and the rules as data: :class:`Break`, :class:`RuleError`);
 * :mod:`.kernel`: in the student's kernel, :func:`check_rules` finds the cells through the live objects
   (IPython keeps every cell's source in ``linecache``) and prints ``✓`` or raises
@@ -20,9 +21,10 @@ Indirect access (``getattr`` with a computed name, ``__import__``, ``importlib``
 through it any name can be reached without being written.
 """
 
-from .analyser import STANDARD_ALIASES, Break, RuleError, analyse, describe, parse_cell, report, validate
+from .analyser import STANDARD_ALIASES, Break, RuleError, analyse, describe, report, validate
 from .grader import breaks_in, notebook_rules, rule_calls, solution_problems, verdicts
 from .kernel import check_rules, kernel_cells
+from .syntax import parse_cell
 
 __all__ = ["STANDARD_ALIASES", "Break", "RuleError", "analyse", "breaks_in", "check_rules", "describe",
            "kernel_cells", "notebook_rules", "parse_cell", "report", "rule_calls", "solution_problems",

@@ -1,6 +1,7 @@
 """The static analyser of the rules: one answer cell's syntax tree walked with its scopes (:func:`analyse`).
 
-Shared by both sides (:mod:`.kernel`, :mod:`.grader`); it reads sources and runs nothing. Also the rules
+Shared by both sides (:mod:`.kernel`, :mod:`.grader`); it reads sources (through :mod:`.syntax`) and runs
+nothing. Also the rules
 as data: :class:`Break`, :class:`RuleError`, :func:`validate` (the arguments of ``check_rules`` made
 canonical), :func:`describe` and :func:`report` (the words a student reads).
 """
@@ -10,8 +11,16 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-import warnings
 from dataclasses import dataclass
+
+from .syntax import (
+    comprehension_locals,
+    dotted,
+    function_locals,
+    module_bindings,
+    parse_cell,
+    statement_aliases,
+)
 
 # The notebooks' standard aliases: a name the student's cells use without importing it resolves so.
 STANDARD_ALIASES = {
@@ -69,8 +78,6 @@ DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setatt
                  "__builtins__", "builtins", "importlib", "sys.modules", "get_ipython", "ctypes"}
 DYNAMIC_ATTRIBUTES = {"__dict__", "__setattr__", "__delattr__", "__globals__", "__builtins__", "__code__"}
 SAFE_MAGICS = {"matplotlib", "config", "precision"}  # line magics that run no code of the cell
-_CODE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit)\b((?:[ \t]+-\w+(?:[ \t]+\d+)?)*)[ \t]+(.*)$")
-_CELL_MAGIC = re.compile(r"^[ \t]*%%(?:time|timeit|capture)\b")
 
 
 @dataclass(frozen=True)
@@ -140,99 +147,6 @@ def describe(forbid, loops, mutate_args) -> str:
     return "; ".join(parts) or "no rules"
 
 
-# ---------------------------------------------------------------- parsing cells
-
-
-def parse_cell(source: str) -> ast.Module:
-    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError.
-
-    The code that ``%time``/``%timeit`` lines and ``%%time``/``%%timeit``/``%%capture`` cells run is
-    parsed as the cell's own code (same line numbers), so a timed line is checked like any other."""
-    lines = source.split("\n")
-    if lines and _CELL_MAGIC.match(lines[0]):
-        lines[0] = ""
-    source = "\n".join(m[1] + m[3] if (m := _CODE_MAGIC.match(line)) else line for line in lines)
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError) as first:  # ValueError: a null byte
-        try:
-            from IPython.core.inputtransformer2 import TransformerManager
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return ast.parse(TransformerManager().transform_cell(source))
-        except (SyntaxError, ImportError, ValueError):
-            raise SyntaxError(str(first)) if isinstance(first, ValueError) else first from None
-
-
-def _module_bindings(tree: ast.Module) -> set[str]:
-    """Names a cell binds in the notebook's global namespace (anywhere outside functions and classes,
-    plus ``global`` declarations inside them)."""
-    names: set[str] = set()
-
-    def walk(node, top: bool):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if top:
-                    names.add(child.name)
-                for sub in ast.walk(child):
-                    if isinstance(sub, ast.Global):
-                        names.update(sub.names)
-                if top:
-                    for deco in child.decorator_list:
-                        walk(deco, top)
-                continue
-            if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                for sub in ast.walk(child):
-                    if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-                        names.add(sub.target.id)
-                continue
-            if top and isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
-                names.add(child.id)
-            elif top and isinstance(child, (ast.Import, ast.ImportFrom)):
-                for alias in child.names:
-                    if alias.name != "*":
-                        names.add(alias.asname or alias.name.split(".")[0])
-            elif top and isinstance(child, ast.ExceptHandler) and child.name:
-                names.add(child.name)
-            elif top and isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
-                names.add(child.name)
-            walk(child, top)
-
-    walk(tree, True)
-    return names
-
-
-def _import_aliases(node) -> dict[str, str]:
-    """{bound name: qualified name} for one import statement (nothing for ``*`` or relative imports)."""
-    found = {}
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname:
-                found[alias.asname] = alias.name
-            else:
-                head = alias.name.split(".")[0]
-                found[head] = head
-    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-        for alias in node.names:
-            if alias.name != "*":
-                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return found
-
-
-def import_aliases(sources) -> dict[str, str]:
-    """The top-level imports of trusted (instructor) cells: {bound name: qualified name}."""
-    found: dict[str, str] = {}
-    for source in sources:
-        try:
-            tree = parse_cell(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            found.update(_import_aliases(node))
-    return found
-
-
 # ---------------------------------------------------------------- the analyser
 
 
@@ -242,48 +156,6 @@ class _Scope:
         self.local = local
         self.aliases: dict[str, set[str]] = {}
         self.arglike: dict[str, str] = {p: p for p in params}  # name -> the argument it is (part of)
-
-
-def _function_locals(node) -> set[str]:
-    """Names bound in a function's own scope (not nested functions, classes or comprehensions)."""
-    args = node.args
-    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a}
-    declared: set[str] = set()
-    body = node.body if isinstance(node.body, list) else [node.body]
-    todo = list(body)
-    while todo:
-        child = todo.pop()
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(child.name)
-            todo.extend(child.decorator_list)
-            continue
-        if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue
-        if isinstance(child, (ast.Global, ast.Nonlocal)):
-            declared.update(child.names)
-        elif isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
-            names.add(child.id)
-        elif isinstance(child, (ast.Import, ast.ImportFrom)):
-            names.update(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
-        elif isinstance(child, ast.ExceptHandler) and child.name:
-            names.add(child.name)
-        todo.extend(ast.iter_child_nodes(child))
-    return names - declared
-
-
-def _comprehension_locals(node) -> set[str]:
-    return {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
-
-
-def _dotted(node) -> str | None:
-    """``np.linalg.norm`` as written, or None when the expression is not a plain chain of names."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 class _CellAnalyser(ast.NodeVisitor):
@@ -406,7 +278,7 @@ class _CellAnalyser(ast.NodeVisitor):
 
     # ---- scopes
     def _visit_function(self, node, params: set[str], body):
-        self.scopes.append(_Scope("function", _function_locals(node), params))
+        self.scopes.append(_Scope("function", function_locals(node), params))
         for stmt in body:
             self.visit(stmt)
         self.scopes.pop()
@@ -446,7 +318,7 @@ class _CellAnalyser(ast.NodeVisitor):
             self.visit(child)
         local = set()
         for stmt in node.body:
-            local |= _module_bindings(ast.Module([stmt], []))
+            local |= module_bindings(ast.Module([stmt], []))
         self.scopes.append(_Scope("class", local))
         for stmt in node.body:
             self.visit(stmt)
@@ -457,7 +329,7 @@ class _CellAnalyser(ast.NodeVisitor):
             self._break("loops", kind, node, f"a {kind} is a Python loop; vectorise instead")
         # the first iterable is evaluated in the enclosing scope
         self.visit(node.generators[0].iter)
-        scope = _Scope("comprehension", _comprehension_locals(node))
+        scope = _Scope("comprehension", comprehension_locals(node))
         self.scopes.append(scope)
         for i, gen in enumerate(node.generators):
             if i:
@@ -561,11 +433,11 @@ class _CellAnalyser(ast.NodeVisitor):
             return
         if isinstance(target, ast.Attribute) and self.resolve(target.value):
             # np.sum = ...: replaces a library's name for every cell
-            self.dynamic.append((_dotted(target) or target.attr, stmt.lineno))
+            self.dynamic.append((dotted(target) or target.attr, stmt.lineno))
         if isinstance(target, (ast.Subscript, ast.Attribute)):
-            written = _dotted(target) or ast.unparse(target)
+            written = dotted(target) or ast.unparse(target)
             if len(written) > 40 and isinstance(target, ast.Subscript):
-                written = f"{_dotted(target.value) or '...'}[...]"
+                written = f"{dotted(target.value) or '...'}[...]"
             self._mutation(stmt, target, f"{how} `{written[:60]}`")
             self.visit(target.value)
             if isinstance(target, ast.Subscript):
@@ -603,7 +475,7 @@ class _CellAnalyser(ast.NodeVisitor):
         self._visit_import(node)
 
     def _visit_import(self, node):
-        for bound, qualified in _import_aliases(node).items():
+        for bound, qualified in statement_aliases(node).items():
             if isinstance(node, ast.Import):
                 full = next(a.name for a in node.names if (a.asname or a.name.split(".")[0]) == bound)
             else:
@@ -653,13 +525,13 @@ class _CellAnalyser(ast.NodeVisitor):
             self.dynamic.append((node.attr, node.lineno))
         for qualified in sorted(self.resolve(node)):
             if qualified == "sys.modules" or qualified.startswith("sys.modules."):
-                self.dynamic.append((_dotted(node) or "sys.modules", node.lineno))
+                self.dynamic.append((dotted(node) or "sys.modules", node.lineno))
         if node.attr in INDIRECT_ATTRIBUTES and self.forbid:
             self._break("forbid", node.attr, node, f"`{node.attr}` reaches names indirectly")
             self.visit(node.value)
             return
         resolved = self.resolve(node)
-        written = _dotted(node)
+        written = dotted(node)
         if resolved and written:
             # report the longest chain once (np.linalg.norm, not also np.linalg and np)
             hits = [q for q in sorted(resolved) if self._forbidden(q) or self._indirect(q)]
@@ -680,7 +552,7 @@ class _CellAnalyser(ast.NodeVisitor):
                 and node.args[0].value in SAFE_MAGICS):
             self.safe.add(id(func.value.func))
         resolved = self.resolve(node.func)
-        func_name = _dotted(node.func) or ""
+        func_name = dotted(node.func) or ""
         if not self.loops:
             for _ in sorted(resolved & LOOP_CALLS):
                 self._break("loops", func_name, node, f"`{func_name}` runs a Python function per element; "
@@ -750,7 +622,7 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
             trees[label] = parse_cell(source)
         except SyntaxError as exc:
             trees[label] = exc
-    bound_by = {label: (_module_bindings(t) if isinstance(t, ast.Module) else set())
+    bound_by = {label: (module_bindings(t) if isinstance(t, ast.Module) else set())
                 for label, t in trees.items()}
     # global names: trusted imports, then the standard aliases for names no cell binds
     global_aliases: dict[str, set[str]] = {k: {v} for k, v in (aliases or {}).items()}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ast
 
-from .analyser import Break, RuleError, analyse, describe, import_aliases, parse_cell, report, validate
+from .analyser import Break, RuleError, analyse, describe, report, validate
+from .syntax import import_aliases, parse_cell
 
 RULE_ARGUMENTS = ("name", "answer", "forbid", "loops", "mutate_args")
 MAX_CHECKED_CHARS = 500_000  # a larger answer cell is not parsed (it cannot pass a rule)

@@ -14,7 +14,8 @@ import os
 import re
 
 from ..checks import RECORD_ENV, CheckFailed
-from .analyser import analyse, describe, parse_cell, report, validate
+from .analyser import analyse, describe, report, validate
+from .syntax import parse_cell
 
 
 def _unwrap(obj):

@@ -76,3 +76,13 @@ def test_the_key_does_not_depend_on_where_the_folder_is(checkout, tmp_path_facto
     elsewhere = tmp_path_factory.mktemp("other") / "01-x"
     shutil.copytree(folder, elsewhere)
     assert notebook_key(elsewhere, code_root=checkout) == notebook_key(folder, code_root=checkout)
+
+
+def test_the_key_changes_with_library_versions(checkout, monkeypatch):
+    from importlib import metadata
+
+    folder = checkout / "solutions" / "01-x"
+    before = notebook_key(folder, code_root=checkout)
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "0.0.0-other" if name == "torch" else real(name))
+    assert notebook_key(folder, code_root=checkout) != before
