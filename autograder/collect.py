@@ -34,6 +34,8 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 MAX_FILE = 50 * 2**20
 MAX_ZIP_TOTAL = 2 * 2**30
 IGNORED = {".ipynb_checkpoints", "__pycache__", "__MACOSX", ".DS_Store", "timestamp.txt"}
+NOT_REGULAR = "not a regular file (a link or device); ask the student to submit the file itself"
+TOO_LARGE = f"larger than {MAX_FILE // 2**20} MiB"
 
 
 class CollectError(RuntimeError):
@@ -128,10 +130,7 @@ def _scan(root: Path, known, wanted, staged, identities) -> list[Entry]:
             continue
         if path.is_symlink() or not path.is_file():
             student, assignment = _owner(rel.parts, known)
-            entries.append(
-                Entry("skipped", student, assignment, str(rel), "not a regular file (a link or device); "
-                      "ask the student to submit the file itself")
-            )
+            entries.append(Entry("skipped", student, assignment, str(rel), NOT_REGULAR))
             continue
         # Moodle may put each file in a folder named like a flat file's prefix
         flat = "".join(rel.parts) if len(rel.parts) == 2 and lms.parse("".join(rel.parts)) else None
@@ -194,9 +193,7 @@ def _scan(root: Path, known, wanted, staged, identities) -> list[Entry]:
         if assignment not in wanted:
             continue
         if path.stat().st_size > MAX_FILE:
-            entries.append(
-                Entry("skipped", student, assignment, str(rel), f"larger than {MAX_FILE // 2**20} MiB")
-            )
+            entries.append(Entry("skipped", student, assignment, str(rel), TOO_LARGE))
             continue
         files = staged.setdefault((student, assignment), {})
         key = str(inner_path)
@@ -226,16 +223,42 @@ def _flat_name(name: str, known: list[str]) -> tuple[str | None, str | None]:
     return student, max(matches, key=len) if matches else None
 
 
+def submission_files(folder: Path, student: str, assignment: str) -> tuple[dict[str, Path], list[Entry]]:
+    """The files of one student's submission of one assignment, from a folder holding only them (as
+    Gradescope hands one over): {path inside the submission: file}, and an entry for each file refused
+    by the rules ``collect`` applies to every file (links and other non-regular files, size; Jupyter's
+    and macOS's leftovers and hidden files are passed over)."""
+    files, entries = {}, []
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(p in IGNORED or p.startswith(".") for p in rel.parts):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if path.is_symlink() or not path.is_file():
+            entries.append(Entry("skipped", student, assignment, str(rel), NOT_REGULAR))
+        elif path.stat().st_size > MAX_FILE:
+            entries.append(Entry("skipped", student, assignment, str(rel), TOO_LARGE))
+        else:
+            files[rel.as_posix()] = path
+    return files, entries
+
+
+def store(course: Course, student: str, assignment: str, files: dict[str, Path]) -> list[Entry]:
+    """Put one submission's accepted files into submitted/<student>/<assignment>/ (replacing what was
+    there, atomically; byte-order marks removed, invalid notebooks and a missing notebook reported)."""
+    try:
+        return _store_one(course, student, assignment, files)
+    except Exception as exc:  # one student's files never stop the others being imported
+        return [Entry("skipped", student, assignment, ", ".join(sorted(files)),
+                      f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})")]
+
+
 def _store(course: Course, staged) -> list[Entry]:
     entries = []
     for (student, assignment), files in sorted(staged.items()):
-        try:
-            entries += _store_one(course, student, assignment, files)
-        except Exception as exc:  # one student's files never stop the others being imported
-            entries.append(
-                Entry("skipped", student, assignment, ", ".join(sorted(files)),
-                      f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})")
-            )
+        entries += store(course, student, assignment, files)
     return entries
 
 

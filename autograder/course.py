@@ -207,16 +207,20 @@ def folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _versions() -> str:
+def versions() -> str:
+    """Python's version and the installed versions of :data:`GRADE_LIBRARIES`, one per line."""
     from importlib import metadata
 
-    versions = [sys.version]
+    lines = [sys.version]
     for name in GRADE_LIBRARIES:
         try:
-            versions.append(f"{name}=={metadata.version(name)}")
+            lines.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            versions.append(f"{name} absent")
-    return "\n".join(versions)
+            lines.append(f"{name} absent")
+    return "\n".join(lines)
+
+
+_versions = versions  # the name distributed.py imports
 
 
 def fingerprint(*folders: Path, code: bool = True, code_root: Path = ROOT) -> str:
@@ -235,5 +239,5 @@ def fingerprint(*folders: Path, code: bool = True, code_root: Path = ROOT) -> st
     parts = [folder_digest(folder) for folder in folders]
     if code:
         parts += [folder_digest(Path(code_root) / package) for package in FINGERPRINT_PACKAGES]
-        parts.append(hashlib.sha256(_versions().encode()).hexdigest())
+        parts.append(hashlib.sha256(versions().encode()).hexdigest())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
+from . import collect
 from .config import ROOT, Course
 from .course import notebook_path, require_assignment
 
@@ -124,21 +124,21 @@ def run(assignment: str, root: Path) -> dict:
 
 
 def _stage(submission: Path, course: Course, assignment: str) -> list[str]:
-    """Copy the submitted files into the workspace's submitted/<student>/<assignment>/. Gradescope keeps
-    the uploaded file names; a single notebook under another name is taken as the assignment's."""
-    dest = course.submitted / STUDENT / assignment
-    dest.mkdir(parents=True)
-    notes = []
-    files = [p for p in sorted(submission.rglob("*")) if p.is_file() and not p.is_symlink()]
-    notebooks = [p for p in files if p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts]
+    """Stage the submitted files in the workspace's submitted/<student>/<assignment>/ through collect's
+    own checks and store (links and other non-regular files refused, sizes capped), as notes for the
+    student. Gradescope keeps the uploaded file names; a single notebook under another name is taken as
+    the assignment's."""
+    files, entries = collect.submission_files(submission, STUDENT, assignment)
     expected = notebook_path(Path("."), assignment).name
-    for path in files:
-        target = dest / path.relative_to(submission)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-    if not (dest / expected).exists() and len(notebooks) == 1:
-        shutil.copy2(notebooks[0], dest / expected)
-        notes.append(f"Graded {notebooks[0].name} as {expected} (the only notebook submitted).")
+    notes = []
+    notebooks = [k for k in files if k.endswith(".ipynb")]
+    if expected not in files and len(notebooks) == 1:
+        files[expected] = files.pop(notebooks[0])
+        notes.append(f"Graded {notebooks[0]} as {expected} (the only notebook submitted).")
+    entries += collect.store(course, STUDENT, assignment, files)
+    # nothing stored (no notebook): an empty submission, graded as a missing notebook
+    (course.submitted / STUDENT / assignment).mkdir(parents=True, exist_ok=True)
+    notes += [f"{e.file}: {e.reason}" for e in entries if e.action in ("skipped", "warning")]
     return notes
 
 

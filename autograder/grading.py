@@ -73,7 +73,7 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
     except nbs.SandboxRewriteError as exc:
         raise GradingError(f"{notebook}: {exc}") from exc
     grade_ids = [nbs.grade_id(c) for c in nb.cells]
-    try:  # the check_rules calls of the test cells, read from the instructor's source (autograder/rules.py)
+    try:  # the check_rules calls of the test cells, read from the instructor's source (autograder/rules/)
         rule_calls = rules.notebook_rules(nb)
     except rules.RuleError as exc:
         raise GradingError(f"{notebook}: {exc}") from exc
@@ -267,7 +267,7 @@ def finish(course: Course, student: str, assignment: str, prepared: Prepared, ou
     graded = prepared.zero
     if graded is None:
         try:
-            # the rules are judged here, outside the sandbox, on the rebuilt sources (autograder/rules.py)
+            # the rules are judged here, outside the sandbox, on the rebuilt sources (autograder/rules/)
             verdicts = rules.verdicts(expected.get("rules", {}), prepared.rebuilt)
             graded = score_notebook(expected, outcome, prepared.answers, prepared.notes, verdicts)
             json.dumps(graded.to_json())  # nothing the submission put in the result may stop it being stored

@@ -11,7 +11,8 @@ Canvas and Moodle name the files of a "download all submissions" archive after t
 
 `collect` stores each student under a course id made from the name (``smithjane``, ``jane-smith``) and
 records the LMS ids here, in ``grading/lms_roster.json``; ``export --lms canvas|moodle`` writes the files
-the LMS imports, with one total per student and assignment (the same totals as ``totals.csv``).
+the LMS imports, with one total per student and assignment (``outputs.totals``: the same totals as
+``totals.csv``).
 """
 
 from __future__ import annotations
@@ -94,12 +95,19 @@ def record(course: Course, found: dict[tuple[str, str], LmsFile]) -> list[str]:
     return warnings
 
 
-def write_import(course: Course, lms: str, totals: dict[tuple[str, str], tuple[float, float]],
-                 dest: Path) -> tuple[list[Path], list[str]]:
-    """The LMS's import file(s) from ``totals`` ({(student, assignment): (score, max)}). Returns the
-    files written and the students left out (no id from that LMS: collected from a plain folder)."""
+def write_import(course: Course, lms: str, dest: Path | None = None,
+                 totals: dict | None = None) -> tuple[list[Path], list[str]]:
+    """The LMS's import file(s) in ``dest`` (default: the course's exports folder), with each student's
+    total per assignment: ``totals`` ({(student, assignment): outputs.Total}) when the caller has them,
+    else :func:`autograder.outputs.totals` of the stored results. Returns the files written and the
+    students left out (no id from that LMS: collected from a plain folder)."""
     if lms not in LMS_NAMES:
         raise ValueError(f"unknown LMS {lms!r}; choose one of {', '.join(LMS_NAMES)}")
+    if totals is None:
+        from .outputs import totals as stored_totals
+
+        totals = stored_totals(course)
+    dest = Path(dest or course.exports)
     roster = {s: e for s, e in load_roster(course).items() if e.get("lms") == lms}
     left_out = sorted({s for s, _ in totals if s not in roster})
     dest.mkdir(parents=True, exist_ok=True)
@@ -111,7 +119,8 @@ def write_import(course: Course, lms: str, totals: dict[tuple[str, str], tuple[f
 
 def _canvas(roster, totals, assignments, path: Path) -> Path:
     """Canvas's gradebook layout: identity columns, one column per assignment, a Points Possible row."""
-    maximum = {a: max((m for (_, b), (_, m) in totals.items() if b == a), default=0.0) for a in assignments}
+    maximum = {a: max((t.max_points for (_, b), t in totals.items() if b == a), default=0.0)
+               for a in assignments}
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *assignments])
@@ -120,7 +129,8 @@ def _canvas(roster, totals, assignments, path: Path) -> Path:
             ids = set(entry["ids"].values())
             if not ids or not any((student, a) in totals for a in assignments):
                 continue
-            scores = [f"{totals[(student, a)][0]:g}" if (student, a) in totals else "" for a in assignments]
+            scores = [f"{totals[(student, a)].score:g}" if (student, a) in totals else ""
+                      for a in assignments]
             writer.writerow([entry["name"], sorted(ids)[0], "", "", "", *scores])
     return path
 
@@ -133,7 +143,7 @@ def _moodle(roster, totals, assignment: str, path: Path) -> Path:
         for student, entry in sorted(roster.items()):
             if (student, assignment) not in totals or assignment not in entry["ids"]:
                 continue
-            score, maximum = totals[(student, assignment)]
-            writer.writerow([f"Participant {entry['ids'][assignment]}", entry["name"], f"{score:.2f}",
-                             f"{maximum:.2f}", "Yes"])
+            total = totals[(student, assignment)]
+            writer.writerow([f"Participant {entry['ids'][assignment]}", entry["name"], f"{total.score:.2f}",
+                             f"{total.max_points:.2f}", "Yes"])
     return path

@@ -12,6 +12,7 @@ import html
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import Course
 from .grading import result_key, result_path
@@ -98,6 +99,26 @@ def cell_rows(course: Course, students=None, assignments=None) -> list[dict]:
 # ---------------------------------------------------------------- export
 
 
+class Total(NamedTuple):
+    """One student's total for one assignment."""
+
+    score: float
+    max_points: float
+    awaiting: int  # cells still awaiting manual grading (scored 0 until graded)
+
+
+def totals(course: Course, rows: list[dict] | None = None) -> dict[tuple[str, str], Total]:
+    """{(student, assignment): Total} over the cells of :func:`cell_rows` (given as ``rows`` when already
+    read): the rows of totals.csv and the grades of the LMS import files."""
+    sums: dict[tuple[str, str], list] = {}
+    for row in cell_rows(course) if rows is None else rows:
+        entry = sums.setdefault((row["student"], row["assignment"]), [0.0, 0.0, 0])
+        entry[0] += row["score"] or 0
+        entry[1] += row["max_points"]
+        entry[2] += row["status"] == "awaiting manual grading"
+    return {key: Total(*entry) for key, entry in sums.items()}
+
+
 def export(
     course: Course, dest: Path | None = None, lms_name: str | None = None, log=None
 ) -> tuple[Path, ...]:
@@ -124,22 +145,18 @@ def export(
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    totals: dict[tuple[str, str], list] = {}
-    for row in rows:
-        entry = totals.setdefault((row["student"], row["assignment"]), [0.0, 0.0, 0])
-        entry[0] += row["score"] or 0
-        entry[1] += row["max_points"]
-        entry[2] += row["status"] == "awaiting manual grading"
+    sums = totals(course, rows)
     with open(totals_csv, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", "score", "max_points", "cells_awaiting_manual_grading"])
-        for (student, assignment), (score, maximum, waiting) in sorted(totals.items()):
-            writer.writerow([student, assignment, f"{score:g}", f"{maximum:g}", waiting])
+        for (student, assignment), total in sorted(sums.items()):
+            writer.writerow([student, assignment, f"{total.score:g}", f"{total.max_points:g}",
+                             total.awaiting])
     if not lms_name:
         return cells_csv, totals_csv
     from . import lms
 
-    written, left_out = lms.write_import(course, lms_name, {k: (v[0], v[1]) for k, v in totals.items()}, dest)
+    written, left_out = lms.write_import(course, lms_name, dest, sums)
     if left_out and log:
         log(f"warning: not in the {lms_name} file (collected without a {lms_name} id in the file name): "
             + ", ".join(left_out))

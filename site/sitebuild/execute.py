@@ -39,7 +39,8 @@ def _execute(name: str, folder: str, workdir: str, timeout: int) -> tuple[str, s
     work = Path(workdir)
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(folder, work, ignore=IGNORE)
-    nb = read(notebook_path(work.parent, name))
+    # the notebook's place in its folder, in the scratch copy of that folder (whatever its name)
+    nb = read(work / notebook_path(Path(folder).parent, name).relative_to(folder))
     sockets = tempfile.mkdtemp(prefix="site-kernel-")  # short: Unix socket paths are limited to ~100 bytes
     stderr_path = Path(sockets) / "stderr.txt"
     config = Config()

@@ -112,3 +112,46 @@ def test_bundle_grades_one_submission_like_gradescope(tmp_path, released):
     assert "✗ add_hidden" in hidden[f"{titles['test-add']}: hidden checks"]["output"]
     assert "✗ add_hidden" not in add["output"]  # the visible reason says only "a hidden case"
     assert "my work.ipynb" in results["output"]
+
+
+def test_staging_goes_through_collects_checks(tmp_path):
+    """Gradescope's upload is staged by collect's own code: links (to a file or a folder) are refused and
+    named in the notes, a byte-order mark is removed, and the lone notebook is graded under its name."""
+    from autograder import gradescope
+    from autograder.config import Course
+
+    course = Course(solutions=classroom.FIXTURE, release=tmp_path / "course", grading=tmp_path / "grading")
+    upload = tmp_path / "submission"
+    (upload / "notes").mkdir(parents=True)
+    text = json.dumps(nbs.read(classroom.FIXTURE / "01-basics" / "01-basics.ipynb"))
+    (upload / "my work.ipynb").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (upload / "notes" / "extra.txt").write_text("mine")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the student's")
+    (upload / "stolen.txt").symlink_to(secret)
+    (upload / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+
+    notes = gradescope._stage(upload, course, "01-basics")
+
+    staged = course.submitted / gradescope.STUDENT / "01-basics"
+    files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file())
+    assert files == ["01-basics.ipynb", "notes/extra.txt", "timestamp.txt"]
+    assert (staged / "01-basics.ipynb").read_text(encoding="utf-8") == text  # no byte-order mark
+    assert not any(p.is_symlink() for p in staged.rglob("*"))
+    refused = [n for n in notes if "not a regular file" in n]
+    assert sorted(n.split(":")[0] for n in refused) == ["elsewhere", "stolen.txt"]
+    assert any("my work.ipynb" in n and "01-basics.ipynb" in n for n in notes)
+    assert any("byte-order mark" in n for n in notes)
+
+
+def test_staging_an_upload_without_a_notebook_leaves_an_empty_submission(tmp_path):
+    from autograder import gradescope
+    from autograder.config import Course
+
+    course = Course(solutions=classroom.FIXTURE, release=tmp_path / "course", grading=tmp_path / "grading")
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    (upload / "answers.txt").write_text("no notebook")
+    notes = gradescope._stage(upload, course, "01-basics")
+    assert (course.submitted / gradescope.STUDENT / "01-basics").is_dir()
+    assert any("no notebook in the submission" in n for n in notes)

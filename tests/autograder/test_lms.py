@@ -124,4 +124,20 @@ def test_moodle_worksheet_per_assignment(graded_class, tmp_path):
 
 def test_unknown_lms_is_a_clear_error(tmp_path, released):
     with pytest.raises(ValueError, match="canvas, moodle"):
-        lms.write_import(new_course(tmp_path, released), "blackboard", {}, tmp_path)
+        lms.write_import(new_course(tmp_path, released), "blackboard", tmp_path, {})
+
+
+def test_lms_file_alone_has_exports_totals(graded_class, tmp_path):
+    """write_import without totals reads the stored results itself (outputs.totals), as export does."""
+    course = _graded_copy(graded_class, tmp_path)
+    lms.record(course, {("honest", "01-basics"): lms.LmsFile("canvas", "honest", "honest", "4711", "x"),
+                        ("blank", "01-basics"): lms.LmsFile("canvas", "blank", "blank", "4712", "x")})
+    export(course, tmp_path / "out", "canvas")
+    written, left_out = lms.write_import(course, "canvas", tmp_path / "alone")
+    assert written == [tmp_path / "alone" / "canvas-import.csv"]
+    assert written[0].read_bytes() == (tmp_path / "out" / "canvas-import.csv").read_bytes()
+    assert "partial_square" in left_out
+    totals = _totals(tmp_path / "out" / "totals.csv")
+    with open(written[0], newline="", encoding="utf-8") as f:
+        rows = {row[1]: row for row in list(csv.reader(f))[2:]}
+    assert rows["4711"][5] == totals[("honest", "01-basics")][0] != rows["4712"][5]

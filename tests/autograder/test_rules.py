@@ -1,4 +1,4 @@
-"""The rule analyser (autograder/rules.py): forbidden names through aliases and imports, indirect
+"""The rule analyser (autograder/rules/): forbidden names through aliases and imports, indirect
 access, loops, mutated arguments, helper cells, and check_rules in a real kernel."""
 
 from __future__ import annotations
@@ -279,19 +279,28 @@ KERNEL_CELLS = [
 ]
 
 
-def test_check_rules_in_a_kernel_reads_the_cells_of_the_live_objects():
+def _run_in_kernel(cells: list[str]):
     import nbclient
     import nbformat
 
     from autograder.config import ROOT
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in KERNEL_CELLS])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbclient.NotebookClient(nb, timeout=120, allow_errors=True,
                             resources={"metadata": {"path": str(ROOT)}}).execute()
+    return nb
+
+
+def _output(nb, i: int) -> str:
+    return "".join(o.get("text", "") + "\n".join(o.get("traceback", [])) for o in nb.cells[i].outputs)
+
+
+def test_check_rules_in_a_kernel_reads_the_cells_of_the_live_objects():
+    nb = _run_in_kernel(KERNEL_CELLS)
 
     def output(i):
-        return "".join(o.get("text", "") + "\n".join(o.get("traceback", [])) for o in nb.cells[i].outputs)
+        return _output(nb, i)
 
     assert "✗ shape_of_rules: 1 rule break(s)" in output(3)
     assert "numpy.broadcast_shapes" in output(3) and "line 2 of cell [2]" in output(3)
@@ -301,6 +310,30 @@ def test_check_rules_in_a_kernel_reads_the_cells_of_the_live_objects():
     assert output(8).startswith("✓ shape_of_rules")
     assert "defined in a notebook cell" in output(9)  # print is not a cell's function
     assert output(11).startswith("✓ uses_reference_rules")
+
+
+TF_FORBID = "forbid=['tensorflow.reduce_logsumexp', 'tensorflow.math.reduce_logsumexp']"
+TF_KERNEL_CELLS = [
+    "import tensorflow as tf\nfrom autograder import check_rules",
+    "@tf.function\ndef lse(x):\n    return tf.reduce_logsumexp(x)",
+    f"check_rules('lse_rules', lse, {TF_FORBID})",
+    "@tf.function\ndef lse(x):\n    m = tf.reduce_max(x)\n"
+    "    return m + tf.math.log(tf.reduce_sum(tf.exp(x - m)))",
+    f"check_rules('lse_rules', lse, {TF_FORBID})",
+    "class Model(tf.Module):\n    @tf.function\n    def __call__(self, x):\n        return helper(x)",
+    "@tf.function\ndef helper(x):\n    return tf.math.reduce_logsumexp(x)",
+    f"check_rules('model_rules', Model, {TF_FORBID})",
+]
+
+
+def test_check_rules_in_a_kernel_reads_tf_function_answers():
+    """A ``@tf.function`` (a wrapper object, not a function) is checked on the function it decorates, as
+    are tf.function methods and helpers."""
+    nb = _run_in_kernel(TF_KERNEL_CELLS)
+    assert "✗ lse_rules: 1 rule break(s)" in _output(nb, 2), _output(nb, 2)
+    assert "tensorflow.reduce_logsumexp" in _output(nb, 2) and "line 3 of cell [2]" in _output(nb, 2)
+    assert _output(nb, 4).startswith("✓ lse_rules"), _output(nb, 4)
+    assert "tensorflow.math.reduce_logsumexp" in _output(nb, 7) and "line 3 of cell [7]" in _output(nb, 7)
 
 
 # ---------------------------------------------------------------- properties

@@ -122,3 +122,24 @@ def test_a_check_rules_call_the_grader_cannot_read_is_an_instructor_error(tmp_pa
     with pytest.raises(GradingError, match="test-total") as info:
         expectations(course, ASSIGNMENT, classroom.LIMITS)
     assert message in str(info.value)
+
+
+def test_a_tf_function_answer_is_judged_on_the_function_it_decorates():
+    """The trusted grader reads the decorated function's source: a forbidden name inside a
+    ``@tf.function`` is a break with its line, and the same function without it follows the rules."""
+    from autograder import rules
+
+    def notebook(body: str):
+        return nbformat.v4.new_notebook(cells=[
+            new_code_cell("import tensorflow as tf\nfrom autograder import check_rules",
+                          metadata=mf.meta("imports", locked=True)),
+            mf.answer("ex-lse", f"@tf.function\ndef lse(x):\n    return {body}"),
+            mf.test("test-lse", 1, "check_rules('lse_rules', lse, forbid=['tensorflow.reduce_logsumexp', "
+                                   "'tensorflow.math.reduce_logsumexp'])"),
+        ])
+
+    broken = notebook("tf.reduce_logsumexp(x)")
+    [(report, reason)] = rules.verdicts(rules.notebook_rules(broken), broken)["test-lse"]
+    assert reason and "tensorflow.reduce_logsumexp" in reason and "line 3 of answer cell ex-lse" in reason
+    fine = notebook("tf.reduce_max(x) + tf.math.log(tf.reduce_sum(tf.exp(x - tf.reduce_max(x))))")
+    assert rules.verdicts(rules.notebook_rules(fine), fine)["test-lse"][0][1] is None

@@ -56,3 +56,14 @@ def test_a_failing_notebook_fails_the_build_naming_it(tmp_path):
     assert proc.returncode == 1
     assert "03-broken" in proc.stderr and "broken on purpose" in proc.stderr
     assert not (tmp_path / "out" / "html").exists()
+
+
+def test_a_notebook_runs_in_a_scratch_folder_of_any_name(tmp_path):
+    """The scratch copy is read at the notebook's place within its folder, not through the copy's name."""
+    from sitebuild.execute import _execute
+
+    text, error, _ = _execute("01-alpha", str(FIXTURE_SOLUTIONS / "01-alpha"), str(tmp_path / "scratch"), 120)
+    assert error is None, error
+    executed = nbformat.reads(text, as_version=4)
+    assert any(cell.get("outputs") for cell in executed.cells if cell.cell_type == "code")
+    assert not (tmp_path / "scratch").exists()  # the scratch copy goes

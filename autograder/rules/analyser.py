@@ -1,36 +1,26 @@
-"""Rules a test cell states about an answer, checked on its source: ``check_rules``.
+"""The static analyser of the rules: one answer cell's syntax tree walked with its scopes (:func:`analyse`).
 
-A rule says how an answer may compute its value, not which value: ``forbid`` (names it may not use,
-such as ``numpy.broadcast_shapes``), ``loops=False`` (vectorise: no Python loop), ``mutate_args=False``
-(leave the arguments unchanged). They are checked statically, on the source of the answer cell that
-defines the answer and of every other answer cell whose names it uses (transitively), by
-:func:`analyse`, the one analyser both modes share:
-
-* in the student's kernel, :func:`check_rules` finds the cells through the live objects (IPython keeps
-  every cell's source in ``linecache``) and prints ``✓`` or raises :class:`~autograder.checks.CheckFailed`
-  with one line per break;
-* in grading, ``check_rules`` does nothing inside the sandbox; the trusted grader reads the
-  ``check_rules(...)`` calls of each instructor test cell (:func:`rule_calls`, literal arguments only)
-  and checks the student's rebuilt answer cells with :func:`grade_rules`. A break scores the test cell
-  zero, whatever the values.
-
-Indirect access (``getattr`` with a computed name, ``__import__``, ``importlib``, ``eval``, ``exec``,
-``globals()``, ``__dict__``, ``sys.modules``, ...) breaks ``forbid`` whenever ``forbid`` is non-empty:
-through it any name can be reached without being written.
+Shared by both sides (:mod:`.kernel`, :mod:`.grader`); it reads sources (through :mod:`.syntax`) and runs
+nothing. Also the rules
+as data: :class:`Break`, :class:`RuleError`, :func:`validate` (the arguments of ``check_rules`` made
+canonical), :func:`describe` and :func:`report` (the words a student reads).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import inspect
-import linecache
-import os
 import re
-import warnings
 from dataclasses import dataclass
 
-from .checks import RECORD_ENV, CheckFailed
+from .syntax import (
+    comprehension_locals,
+    dotted,
+    function_locals,
+    module_bindings,
+    parse_cell,
+    statement_aliases,
+)
 
 # The notebooks' standard aliases: a name the student's cells use without importing it resolves so.
 STANDARD_ALIASES = {
@@ -88,8 +78,6 @@ DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setatt
                  "__builtins__", "builtins", "importlib", "sys.modules", "get_ipython", "ctypes"}
 DYNAMIC_ATTRIBUTES = {"__dict__", "__setattr__", "__delattr__", "__globals__", "__builtins__", "__code__"}
 SAFE_MAGICS = {"matplotlib", "config", "precision"}  # line magics that run no code of the cell
-_CODE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit)\b((?:[ \t]+-\w+(?:[ \t]+\d+)?)*)[ \t]+(.*)$")
-_CELL_MAGIC = re.compile(r"^[ \t]*%%(?:time|timeit|capture)\b")
 
 
 @dataclass(frozen=True)
@@ -159,99 +147,6 @@ def describe(forbid, loops, mutate_args) -> str:
     return "; ".join(parts) or "no rules"
 
 
-# ---------------------------------------------------------------- parsing cells
-
-
-def parse_cell(source: str) -> ast.Module:
-    """A cell's syntax tree; IPython syntax (magics) is transformed as IPython does. Raises SyntaxError.
-
-    The code that ``%time``/``%timeit`` lines and ``%%time``/``%%timeit``/``%%capture`` cells run is
-    parsed as the cell's own code (same line numbers), so a timed line is checked like any other."""
-    lines = source.split("\n")
-    if lines and _CELL_MAGIC.match(lines[0]):
-        lines[0] = ""
-    source = "\n".join(m[1] + m[3] if (m := _CODE_MAGIC.match(line)) else line for line in lines)
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError) as first:  # ValueError: a null byte
-        try:
-            from IPython.core.inputtransformer2 import TransformerManager
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return ast.parse(TransformerManager().transform_cell(source))
-        except (SyntaxError, ImportError, ValueError):
-            raise SyntaxError(str(first)) if isinstance(first, ValueError) else first from None
-
-
-def _module_bindings(tree: ast.Module) -> set[str]:
-    """Names a cell binds in the notebook's global namespace (anywhere outside functions and classes,
-    plus ``global`` declarations inside them)."""
-    names: set[str] = set()
-
-    def walk(node, top: bool):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if top:
-                    names.add(child.name)
-                for sub in ast.walk(child):
-                    if isinstance(sub, ast.Global):
-                        names.update(sub.names)
-                if top:
-                    for deco in child.decorator_list:
-                        walk(deco, top)
-                continue
-            if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                for sub in ast.walk(child):
-                    if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-                        names.add(sub.target.id)
-                continue
-            if top and isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
-                names.add(child.id)
-            elif top and isinstance(child, (ast.Import, ast.ImportFrom)):
-                for alias in child.names:
-                    if alias.name != "*":
-                        names.add(alias.asname or alias.name.split(".")[0])
-            elif top and isinstance(child, ast.ExceptHandler) and child.name:
-                names.add(child.name)
-            elif top and isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
-                names.add(child.name)
-            walk(child, top)
-
-    walk(tree, True)
-    return names
-
-
-def _import_aliases(node) -> dict[str, str]:
-    """{bound name: qualified name} for one import statement (nothing for ``*`` or relative imports)."""
-    found = {}
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname:
-                found[alias.asname] = alias.name
-            else:
-                head = alias.name.split(".")[0]
-                found[head] = head
-    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-        for alias in node.names:
-            if alias.name != "*":
-                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return found
-
-
-def import_aliases(sources) -> dict[str, str]:
-    """The top-level imports of trusted (instructor) cells: {bound name: qualified name}."""
-    found: dict[str, str] = {}
-    for source in sources:
-        try:
-            tree = parse_cell(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            found.update(_import_aliases(node))
-    return found
-
-
 # ---------------------------------------------------------------- the analyser
 
 
@@ -261,48 +156,6 @@ class _Scope:
         self.local = local
         self.aliases: dict[str, set[str]] = {}
         self.arglike: dict[str, str] = {p: p for p in params}  # name -> the argument it is (part of)
-
-
-def _function_locals(node) -> set[str]:
-    """Names bound in a function's own scope (not nested functions, classes or comprehensions)."""
-    args = node.args
-    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a}
-    declared: set[str] = set()
-    body = node.body if isinstance(node.body, list) else [node.body]
-    todo = list(body)
-    while todo:
-        child = todo.pop()
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(child.name)
-            todo.extend(child.decorator_list)
-            continue
-        if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue
-        if isinstance(child, (ast.Global, ast.Nonlocal)):
-            declared.update(child.names)
-        elif isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
-            names.add(child.id)
-        elif isinstance(child, (ast.Import, ast.ImportFrom)):
-            names.update(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
-        elif isinstance(child, ast.ExceptHandler) and child.name:
-            names.add(child.name)
-        todo.extend(ast.iter_child_nodes(child))
-    return names - declared
-
-
-def _comprehension_locals(node) -> set[str]:
-    return {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
-
-
-def _dotted(node) -> str | None:
-    """``np.linalg.norm`` as written, or None when the expression is not a plain chain of names."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 class _CellAnalyser(ast.NodeVisitor):
@@ -425,7 +278,7 @@ class _CellAnalyser(ast.NodeVisitor):
 
     # ---- scopes
     def _visit_function(self, node, params: set[str], body):
-        self.scopes.append(_Scope("function", _function_locals(node), params))
+        self.scopes.append(_Scope("function", function_locals(node), params))
         for stmt in body:
             self.visit(stmt)
         self.scopes.pop()
@@ -465,7 +318,7 @@ class _CellAnalyser(ast.NodeVisitor):
             self.visit(child)
         local = set()
         for stmt in node.body:
-            local |= _module_bindings(ast.Module([stmt], []))
+            local |= module_bindings(ast.Module([stmt], []))
         self.scopes.append(_Scope("class", local))
         for stmt in node.body:
             self.visit(stmt)
@@ -476,7 +329,7 @@ class _CellAnalyser(ast.NodeVisitor):
             self._break("loops", kind, node, f"a {kind} is a Python loop; vectorise instead")
         # the first iterable is evaluated in the enclosing scope
         self.visit(node.generators[0].iter)
-        scope = _Scope("comprehension", _comprehension_locals(node))
+        scope = _Scope("comprehension", comprehension_locals(node))
         self.scopes.append(scope)
         for i, gen in enumerate(node.generators):
             if i:
@@ -580,11 +433,11 @@ class _CellAnalyser(ast.NodeVisitor):
             return
         if isinstance(target, ast.Attribute) and self.resolve(target.value):
             # np.sum = ...: replaces a library's name for every cell
-            self.dynamic.append((_dotted(target) or target.attr, stmt.lineno))
+            self.dynamic.append((dotted(target) or target.attr, stmt.lineno))
         if isinstance(target, (ast.Subscript, ast.Attribute)):
-            written = _dotted(target) or ast.unparse(target)
+            written = dotted(target) or ast.unparse(target)
             if len(written) > 40 and isinstance(target, ast.Subscript):
-                written = f"{_dotted(target.value) or '...'}[...]"
+                written = f"{dotted(target.value) or '...'}[...]"
             self._mutation(stmt, target, f"{how} `{written[:60]}`")
             self.visit(target.value)
             if isinstance(target, ast.Subscript):
@@ -622,7 +475,7 @@ class _CellAnalyser(ast.NodeVisitor):
         self._visit_import(node)
 
     def _visit_import(self, node):
-        for bound, qualified in _import_aliases(node).items():
+        for bound, qualified in statement_aliases(node).items():
             if isinstance(node, ast.Import):
                 full = next(a.name for a in node.names if (a.asname or a.name.split(".")[0]) == bound)
             else:
@@ -672,13 +525,13 @@ class _CellAnalyser(ast.NodeVisitor):
             self.dynamic.append((node.attr, node.lineno))
         for qualified in sorted(self.resolve(node)):
             if qualified == "sys.modules" or qualified.startswith("sys.modules."):
-                self.dynamic.append((_dotted(node) or "sys.modules", node.lineno))
+                self.dynamic.append((dotted(node) or "sys.modules", node.lineno))
         if node.attr in INDIRECT_ATTRIBUTES and self.forbid:
             self._break("forbid", node.attr, node, f"`{node.attr}` reaches names indirectly")
             self.visit(node.value)
             return
         resolved = self.resolve(node)
-        written = _dotted(node)
+        written = dotted(node)
         if resolved and written:
             # report the longest chain once (np.linalg.norm, not also np.linalg and np)
             hits = [q for q in sorted(resolved) if self._forbidden(q) or self._indirect(q)]
@@ -699,7 +552,7 @@ class _CellAnalyser(ast.NodeVisitor):
                 and node.args[0].value in SAFE_MAGICS):
             self.safe.add(id(func.value.func))
         resolved = self.resolve(node.func)
-        func_name = _dotted(node.func) or ""
+        func_name = dotted(node.func) or ""
         if not self.loops:
             for _ in sorted(resolved & LOOP_CALLS):
                 self._break("loops", func_name, node, f"`{func_name}` runs a Python function per element; "
@@ -769,7 +622,7 @@ def analyse(cells: dict[str, str], answer: str, *, forbid=(), loops=True, mutate
             trees[label] = parse_cell(source)
         except SyntaxError as exc:
             trees[label] = exc
-    bound_by = {label: (_module_bindings(t) if isinstance(t, ast.Module) else set())
+    bound_by = {label: (module_bindings(t) if isinstance(t, ast.Module) else set())
                 for label, t in trees.items()}
     # global names: trusted imports, then the standard aliases for names no cell binds
     global_aliases: dict[str, set[str]] = {k: {v} for k, v in (aliases or {}).items()}
@@ -830,275 +683,3 @@ def report(name: str, breaks: list[Break]) -> str:
     lines = [f"✗ {name}: {len(breaks)} rule break(s)"]
     lines += [f"  {b}" for b in breaks]
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- in the student's kernel
-
-
-def _cell_file(obj) -> str | None:
-    """The linecache file name of the cell that defined a function or class (None when not a cell)."""
-    codes = []
-    if inspect.isfunction(obj):
-        codes.append(obj.__code__)
-    elif inspect.isclass(obj):
-        for value in vars(obj).values():
-            value = getattr(value, "__func__", value)
-            if inspect.isfunction(value):
-                codes.append(value.__code__)
-            elif isinstance(value, property) and value.fget is not None:
-                codes.append(getattr(value.fget, "__code__", None))
-    for code in codes:
-        if code is None:
-            continue
-        filename = code.co_filename
-        if filename in linecache.cache or filename.startswith("<ipython-input"):
-            if _is_cell_file(filename):
-                return filename
-    return None
-
-
-def _is_cell_file(filename: str) -> bool:
-    """A file name IPython gives a cell (ipykernel's /tmp/ipykernel_<pid>/<hash>.py, IPython's
-    <ipython-input-N-hash>), as opposed to a module on disk."""
-    return bool(re.search(r"ipykernel_\d+[/\\]\d+\.py$", filename) or filename.startswith("<ipython-input")
-                or (filename.startswith("<") and filename.endswith(">") and filename in linecache.cache))
-
-
-def _cell_source(filename: str) -> str:
-    return "".join(linecache.getlines(filename))
-
-
-def _cell_label(source: str, namespace: dict, fallback: str) -> str:
-    history = namespace.get("In") or namespace.get("_ih") or []
-    for number in range(len(history) - 1, 0, -1):
-        if isinstance(history[number], str) and history[number].strip() == source.strip():
-            return f"cell [{number}]"
-    return fallback
-
-
-def kernel_cells(answer, namespace: dict) -> tuple[dict[str, str], str]:
-    """The cells to check in a live kernel: the answer's cell and the cells of the functions and
-    classes it uses, found through the objects in ``namespace``. Returns ({label: source}, name)."""
-    name = getattr(answer, "__name__", None)
-    filename = _cell_file(answer)
-    if not name or filename is None:
-        kind = type(answer).__name__
-        raise CheckFailed(f"✗ check_rules: the answer must be a function or class defined in a notebook "
-                          f"cell, got {kind} {getattr(answer, '__name__', '')!s}".rstrip())
-    files: dict[str, str] = {}
-    todo = [(filename, name)]
-    while todo:
-        path, defined = todo.pop(0)
-        if path in files.values():
-            continue
-        source = _cell_source(path)
-        label = _cell_label(source, namespace, f"the cell defining {defined}")
-        files[label] = path
-        try:
-            tree = parse_cell(source)
-        except SyntaxError:
-            continue
-        loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        for used in sorted(loaded):
-            other = _cell_file(namespace.get(used))
-            if other and other not in files.values() and not _is_test_cell(_cell_source(other)):
-                todo.append((other, used))
-    return {label: _cell_source(path) for label, path in files.items()}, name
-
-
-def _is_test_cell(source: str) -> bool:
-    """A cell that calls check() or check_rules(): an instructor's test cell, whose helpers are not the
-    student's (the grader checks answer cells only)."""
-    try:
-        tree = parse_cell(source)
-    except SyntaxError:
-        return False
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-               and n.func.id in ("check", "check_rules") for n in ast.walk(tree))
-
-
-def kernel_aliases(namespace: dict) -> dict[str, str]:
-    """The modules and imported functions the kernel's global names stand for."""
-    found = {}
-    for key, value in list(namespace.items()):
-        if key.startswith("_") or not isinstance(key, str):
-            continue
-        if inspect.ismodule(value):
-            found[key] = value.__name__
-    return found
-
-
-def check_rules(name: str, answer, *, forbid=(), loops: bool = True, mutate_args: bool = True) -> None:
-    """Check that an answer follows the exercise's rules, by reading its source (see module docstring).
-
-    Args:
-        name: names the rule set in reports; unique in the notebook, like a check's name.
-        answer: the student's function or class, written as a plain name.
-        forbid: fully qualified names the answer may not use (``"numpy.broadcast_shapes"``,
-            ``"torch.nn.functional.unfold"``, ``"sorted"``); a name forbids everything below it. Non-empty
-            ``forbid`` also forbids indirect access (``getattr`` with a computed name, ``eval``, ...).
-        loops: False forbids ``for``, ``while``, comprehensions and generator expressions.
-        mutate_args: False forbids changing an argument (item or attribute assignment, in-place methods,
-            ``out=``).
-
-    In the student's kernel: prints ``✓ name: follows the rules (...)`` or raises ``CheckFailed`` with
-    one line per break. Inside the grading sandbox it does nothing: the trusted grader checks the rules
-    from the test cell's source.
-    """
-    name, forbid, loops, mutate_args = validate(name, forbid, loops, mutate_args)
-    if os.environ.get(RECORD_ENV):
-        return
-    frame = inspect.currentframe().f_back
-    namespace = dict(frame.f_globals) if frame is not None else {}
-    cells, answer_name = kernel_cells(answer, namespace)
-    aliases = kernel_aliases(namespace)
-    breaks = analyse(cells, answer_name, forbid=forbid, loops=loops, mutate_args=mutate_args,
-                     aliases=aliases)
-    if breaks:
-        raise CheckFailed(report(name, breaks))
-    print(f"✓ {name}: follows the rules ({describe(forbid, loops, mutate_args)})")
-
-
-# ---------------------------------------------------------------- in the trusted grader
-
-RULE_ARGUMENTS = ("name", "answer", "forbid", "loops", "mutate_args")
-MAX_CHECKED_CHARS = 500_000  # a larger answer cell is not parsed (it cannot pass a rule)
-
-
-def _is_rule_call(node) -> bool:
-    func = node.func
-    return isinstance(node, ast.Call) and (
-        (isinstance(func, ast.Name) and func.id == "check_rules")
-        or (isinstance(func, ast.Attribute) and func.attr == "check_rules"))
-
-
-def rule_calls(source: str) -> list[dict]:
-    """The ``check_rules(...)`` calls of an instructor's test cell, as plain data: [{"name", "answer",
-    "forbid", "loops", "mutate_args", "line"}]. Every argument must be a literal (the answer a plain
-    name), so the grader can read them without running anything; :class:`RuleError` otherwise."""
-    try:
-        tree = parse_cell(source)
-    except SyntaxError:
-        return []  # the cell fails in the solution's run, which reports it
-    calls = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and _is_rule_call(node)):
-            continue
-        where = f"check_rules(...) on line {node.lineno}"
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            raise RuleError(f"{where} passes *args or **kwargs; write its arguments out")
-        if len(node.args) > 2:
-            raise RuleError(f"{where}: give forbid=, loops= and mutate_args= as keywords")
-        given = dict(zip(RULE_ARGUMENTS, node.args))
-        for keyword in node.keywords:
-            if keyword.arg not in RULE_ARGUMENTS:
-                raise RuleError(f"{where}: unknown argument {keyword.arg}= (it takes "
-                                f"{', '.join(RULE_ARGUMENTS)})")
-            if keyword.arg in given:
-                raise RuleError(f"{where}: {keyword.arg} is given twice")
-            given[keyword.arg] = keyword.value
-        if "name" not in given or "answer" not in given:
-            raise RuleError(f"{where}: give the rule set's name and the answer")
-        answer = given["answer"]
-        if not isinstance(answer, ast.Name):
-            raise RuleError(f"{where}: the answer must be a plain name (the student's function or class), "
-                            f"not `{ast.unparse(answer)[:60]}`")
-        values = {"loops": True, "mutate_args": True}
-        for key in ("name", "forbid", "loops", "mutate_args"):
-            if key not in given:
-                continue
-            try:
-                values[key] = ast.literal_eval(given[key])
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                written = ast.unparse(given[key])[:60]
-                raise RuleError(f"{where}: {key} must be written as a literal (the trusted grader reads it "
-                                f"without running the notebook), not `{written}`") from None
-        name, forbid, loops, mutate_args = validate(values["name"], values.get("forbid", ()),
-                                                    values["loops"], values["mutate_args"])
-        calls.append({"name": name, "answer": answer.id, "forbid": list(forbid), "loops": loops,
-                      "mutate_args": mutate_args, "line": node.lineno})
-    return calls
-
-
-def notebook_rules(nb) -> dict[str, list[dict]]:
-    """{grade_id: check_rules calls} for every autograded test cell that has some; :class:`RuleError`
-    naming the cell for a call the grader cannot read, or a rule set name used twice."""
-    from . import notebooks as nbs
-
-    found, names = {}, {}
-    for index, cell in enumerate(nb.cells):
-        if not nbs.is_graded_test(cell):
-            continue
-        gid = nbs.grade_id(cell)
-        try:
-            calls = rule_calls(cell.source)
-        except RuleError as exc:
-            raise RuleError(f"cell {index + 1} ({gid}): {exc}") from None
-        for call in calls:
-            if names.setdefault(call["name"], gid) != gid:
-                raise RuleError(f"cell {index + 1} ({gid}): the rule set name {call['name']!r} is also used "
-                                f"in {names[call['name']]}; give each check_rules its own name")
-        if calls:
-            found[gid] = calls
-    return found
-
-
-def answer_sources(nb) -> dict[str, str]:
-    """The code answer cells of a (rebuilt) notebook, in order: {"answer cell <grade_id>": source}."""
-    from . import notebooks as nbs
-
-    return {f"answer cell {nbs.grade_id(c)}": c.source for c in nb.cells
-            if c.cell_type == "code" and nbs.is_solution(c)}
-
-
-def trusted_aliases(nb) -> dict[str, str]:
-    """The imports of the instructor's code cells (everything but answer cells)."""
-    from . import notebooks as nbs
-
-    return import_aliases(c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c))
-
-
-def breaks_in(nb, call: dict, context: tuple | None = None) -> list[Break]:
-    """One ``check_rules`` call checked on a notebook's answer cells (``context``: the notebook's
-    ``(answer_sources, trusted_aliases)`` when already computed). Never raises for anything in the
-    answers: what cannot be checked is a break of rule "source"."""
-    cells, aliases = context or (answer_sources(nb), trusted_aliases(nb))
-    for label, source in cells.items():
-        if len(source) > MAX_CHECKED_CHARS:
-            return [Break("source", call["answer"], 0, label,
-                          f"the cell has {len(source)} characters, more than the {MAX_CHECKED_CHARS} "
-                          "the grader reads; the rules cannot be checked")]
-    try:
-        return analyse(cells, call["answer"], forbid=call["forbid"], loops=call["loops"],
-                       mutate_args=call["mutate_args"], aliases=aliases)
-    except Exception as exc:  # the student's code can be anything; it must not stop the grader
-        return [Break("source", call["answer"], 0, "the answer cells",
-                      f"the grader could not read them ({type(exc).__name__}); the rules cannot be checked")]
-
-
-def solution_problems(nb, rules: dict[str, list[dict]]) -> list[str]:
-    """The rules the solution notebook itself breaks (an instructor must fix them)."""
-    problems = []
-    context = (answer_sources(nb), trusted_aliases(nb)) if rules else None
-    for gid, calls in rules.items():
-        for call in calls:
-            for found in breaks_in(nb, call, context):
-                problems.append(f"{gid}: the solution breaks its own rule {call['name']}: {found}")
-    return problems
-
-
-def verdicts(rules: dict[str, list[dict]], rebuilt) -> dict[str, list[tuple[str, str | None]]]:
-    """{test cell grade id: [(report, reason)]}, one pair per ``check_rules`` call of that cell, judged
-    on the student's answer cells of ``rebuilt``: the report a student reads (a ✓ line, or a header and
-    one line per break) and, for a broken rule set, the reason that scores the cell 0 (else None)."""
-    out: dict[str, list[tuple[str, str | None]]] = {}
-    for gid, calls in rules.items():
-        for call in calls:
-            found = breaks_in(rebuilt, call)
-            if found:
-                out.setdefault(gid, []).append((report(call["name"], found),
-                                                f"rule {call['name']} broken: {found[0]}"))
-            else:
-                described = describe(call["forbid"], call["loops"], call["mutate_args"])
-                out.setdefault(gid, []).append((f"✓ {call['name']}: follows the rules ({described})", None))
-    return out
