@@ -56,7 +56,10 @@ def public_text(nb) -> str:
     return "\n".join(chunks)
 
 
-_POINTS_SUFFIX = re.compile(r"\s*\([^()]*?\b\d+(?:\.\d+)?\s+points?\s*\)\s*$")
+# "(3 points)", "(written, 2 points)", "(5 points, build)": a parenthesis that states points, anywhere
+_POINTS_NOTE = re.compile(r"\s*\([^()]*?\b\d+(?:\.\d+)?\s+points?\b[^()]*\)")
+# markdown emphasis and code marks; an underscore inside a name (`confusion_matrix`) is part of it
+_MARKUP = re.compile(r"[`*]|(?<!\w)_+|_+(?!\w)")
 
 
 def heading_title(markdown: str) -> str | None:
@@ -64,8 +67,8 @@ def heading_title(markdown: str) -> str | None:
     headings = [line for line in markdown.splitlines() if re.match(r"^#{1,6}\s", line)]
     if not headings:
         return None
-    text = re.sub(r"[`*_]", "", headings[-1].lstrip("#").strip())
-    return _POINTS_SUFFIX.sub("", text).strip() or None
+    text = _MARKUP.sub("", headings[-1].lstrip("#").strip())
+    return _POINTS_NOTE.sub("", text).strip() or None
 
 
 def cell_titles(nb) -> dict[str, str]:

@@ -140,6 +140,9 @@ def test_exercises_are_titled_by_their_headings():
     }
     assert nbs.heading_title("### Exercise 5: `class Value` (3 points)") == "Exercise 5: class Value"
     assert nbs.heading_title("## A written question (graded by hand, 1 point)") == "A written question"
+    assert nbs.heading_title("### Exercise 2: `confusion_matrix`") == "Exercise 2: confusion_matrix"
+    assert nbs.heading_title("### Exercise 4: a module (3 points, build)") == "Exercise 4: a module"
+    assert nbs.heading_title("### Exercise 7 (written, 2 points): *why* __now__") == "Exercise 7: why now"
 
 
 def test_feedback_export_and_report_use_titles(tmp_path):
