@@ -472,3 +472,21 @@ def test_the_cpu_budget_stops_answer_cells_and_ignores_instructor_cells(tmp_path
     slow = make_course(tmp_path / "slow", spin_cells("burn(60)\n" + SPIN), metadata, name=name, split=False)
     with pytest.raises(GradingError, match=r"did not run to the end \(the notebook's answers and tests used"):
         expectations(slow, name, limits)
+
+
+def test_the_cpu_budget_travels_with_a_dask_job():
+    """What a Dask worker runs (distributed.run_job, without a cluster): the job's limits carry the
+    notebook's budget and its cells, and the worker's sandbox enforces it."""
+    from autograder.distributed import code_manifest, job_text, manifest_digest, run_job
+    from autograder.grading import Prepared, limits_for
+
+    burn = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 30:\n    pass"
+    prepared = Prepared(key={}, name="x.ipynb", source_nb=None, code={0: "x = 1", 1: burn},
+                        stand_ins={0: "pass", 1: "pass"})
+    limits = limits_for({"cpu_budget": {"seconds": BUDGET, "cells": [1]}}, Limits(cell_timeout=20))
+    text = job_text(prepared, limits, manifest_digest(code_manifest()))
+    assert json.loads(text)["limits"]["budget_cells"] == [1]
+    raw = json.loads(run_job(text))
+    words = (f"the notebook's answers and tests used more than {BUDGET:g} s of CPU time (its CPU budget); "
+             "this cell was running when the budget ran out")
+    assert raw["stopped"] == {"1": words}, raw
