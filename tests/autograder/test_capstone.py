@@ -490,3 +490,11 @@ def test_the_cpu_budget_travels_with_a_dask_job():
     words = (f"the notebook's answers and tests used more than {BUDGET:g} s of CPU time (its CPU budget); "
              "this cell was running when the budget ran out")
     assert raw["stopped"] == {"1": words}, raw
+
+
+def test_a_stopped_accuracy_cell_stands_in_without_calling_predict():
+    stand_in = nbs.skip_checks(TEST)
+    assert "check_accuracy(" not in stand_in and "val_x" in stand_in  # its arguments are still evaluated
+    calls = []
+    exec(stand_in, {"predict": calls.append, "val_x": [1], "val_y": [0]})
+    assert calls == []
