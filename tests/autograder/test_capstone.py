@@ -498,3 +498,26 @@ def test_a_stopped_accuracy_cell_stands_in_without_calling_predict():
     calls = []
     exec(stand_in, {"predict": calls.append, "val_x": [1], "val_y": [0]})
     assert calls == []
+
+
+def test_record_mode_records_predictions_on_the_hidden_images_only(tmp_path, monkeypatch):
+    from autograder.checks import parse_records
+
+    records = tmp_path / "records.jsonl"
+    monkeypatch.setenv(RECORD_ENV, str(records))
+    monkeypatch.chdir(tmp_path)
+    images, _ = hidden_split()
+    seen = []
+
+    def predict(x):
+        seen.append(len(x))
+        return x.reshape(len(x), -1).argmax(1)
+
+    check_accuracy("glyphs", predict, images[:5], [0] * 5, hidden=SPLIT, bands=BANDS)  # no file yet
+    np.save(tmp_path / f"{SPLIT}_images.npy", images)
+    check_accuracy("again", predict, images[:5], [0] * 5, hidden=SPLIT, bands=BANDS)
+    got = parse_records(records.read_text())
+    status, message, _ = got[("glyphs", 0)]
+    assert status == "error" and f"{SPLIT}_images.npy) could not be read" in message
+    assert got[("again", 0)][0] == "ok" and got[("again", 0)][1].dtype == np.int64
+    assert seen == [120]  # the hidden images, never the validation split: nothing is compared here
