@@ -285,8 +285,9 @@ def _record_predictions(record_path: str, name: str, predict, hidden: str) -> No
         images = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         _record(record_path, name, 0, "error",
-                f"the hidden split's images ({path.name}) could not be read in the sandbox "
-                f"({type(exc).__name__}); instructor: put hidden/{path.name} in the assignment's folder",
+                f"the hidden split's images ({path.name}) could not be read in the working folder "
+                f"{os.getcwd()} ({type(exc).__name__}): did the notebook change the working folder or "
+                f"that file? (instructor: check that hidden/{path.name} is in the assignment's folder)",
                 _NO_TOLERANCE)
         return
     try:

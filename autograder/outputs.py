@@ -403,13 +403,15 @@ def _leaderboard_html(board: dict, dest: Path, plt, several: bool) -> str:
     measured = [row for row in board["rows"] if row["accuracy"] is not None]
     image = ""
     if measured:
-        fig, ax = plt.subplots(figsize=(8, 0.3 * len(measured) + 1.5))
+        fig, ax = plt.subplots(figsize=(8, 0.3 * len(measured) + 1.8))
         ax.barh([row["student"] for row in measured][::-1], [row["accuracy"] for row in measured][::-1],
                 color="C0")
-        for band, fraction in board["bands"]:
+        for band, _ in board["bands"]:
             ax.axvline(band, color="C3", linestyle="--", linewidth=1)
-            ax.text(band, -0.45, f" ≥ {band:.2f}: {fraction * 100:g} % ", color="C3", ha="right", va="bottom",
-                    rotation=90, fontsize=8)
+        top = ax.secondary_xaxis("top")  # each band's threshold and share of the points, above the plot
+        top.set_xticks([band for band, _ in board["bands"]],
+                       labels=[f"{fraction * 100:g} %" for _, fraction in board["bands"]],
+                       color="C3", fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_xlabel("accuracy on the hidden test split (dashed: the bands and their share of the points)")
         ax.set_title(f"{board['assignment']}: {board['title']}")

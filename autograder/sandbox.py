@@ -17,8 +17,9 @@ knows which cell runs, since when, and which cell printed each byte, without tru
 inside writes. Limits (:class:`Limits`): kernel rlimits set before bubblewrap starts (processes, file
 size, data segment per process, open files, no core dumps), and a watchdog in the trusted process that
 every 50 ms checks the time of the current cell and of the notebook and the bytes of output, every
-100 ms (less often while measuring is slow) the memory all the sandbox's processes really use, and
-kills every process of the sandbox on a breach, recording why and in which cell.
+100 ms (less often while measuring is slow) the memory all the sandbox's processes really use and, for a
+notebook with a CPU budget, the CPU time they used in its answer and test cells (read again at each cell's
+hand-over), and kills every process of the sandbox on a breach, recording why and in which cell.
 """
 
 from __future__ import annotations

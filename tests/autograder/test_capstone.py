@@ -472,3 +472,52 @@ def test_the_cpu_budget_stops_answer_cells_and_ignores_instructor_cells(tmp_path
     slow = make_course(tmp_path / "slow", spin_cells("burn(60)\n" + SPIN), metadata, name=name, split=False)
     with pytest.raises(GradingError, match=r"did not run to the end \(the notebook's answers and tests used"):
         expectations(slow, name, limits)
+
+
+def test_the_cpu_budget_travels_with_a_dask_job():
+    """What a Dask worker runs (distributed.run_job, without a cluster): the job's limits carry the
+    notebook's budget and its cells, and the worker's sandbox enforces it."""
+    from autograder.distributed import code_manifest, job_text, manifest_digest, run_job
+    from autograder.grading import Prepared, limits_for
+
+    burn = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 30:\n    pass"
+    prepared = Prepared(key={}, name="x.ipynb", source_nb=None, code={0: "x = 1", 1: burn},
+                        stand_ins={0: "pass", 1: "pass"})
+    limits = limits_for({"cpu_budget": {"seconds": BUDGET, "cells": [1]}}, Limits(cell_timeout=20))
+    text = job_text(prepared, limits, manifest_digest(code_manifest()))
+    assert json.loads(text)["limits"]["budget_cells"] == [1]
+    raw = json.loads(run_job(text))
+    words = (f"the notebook's answers and tests used more than {BUDGET:g} s of CPU time (its CPU budget); "
+             "this cell was running when the budget ran out")
+    assert raw["stopped"] == {"1": words}, raw
+
+
+def test_a_stopped_accuracy_cell_stands_in_without_calling_predict():
+    stand_in = nbs.skip_checks(TEST)
+    assert "check_accuracy(" not in stand_in and "val_x" in stand_in  # its arguments are still evaluated
+    calls = []
+    exec(stand_in, {"predict": calls.append, "val_x": [1], "val_y": [0]})
+    assert calls == []
+
+
+def test_record_mode_records_predictions_on_the_hidden_images_only(tmp_path, monkeypatch):
+    from autograder.checks import parse_records
+
+    records = tmp_path / "records.jsonl"
+    monkeypatch.setenv(RECORD_ENV, str(records))
+    monkeypatch.chdir(tmp_path)
+    images, _ = hidden_split()
+    seen = []
+
+    def predict(x):
+        seen.append(len(x))
+        return x.reshape(len(x), -1).argmax(1)
+
+    check_accuracy("glyphs", predict, images[:5], [0] * 5, hidden=SPLIT, bands=BANDS)  # no file yet
+    np.save(tmp_path / f"{SPLIT}_images.npy", images)
+    check_accuracy("again", predict, images[:5], [0] * 5, hidden=SPLIT, bands=BANDS)
+    got = parse_records(records.read_text())
+    status, message, _ = got[("glyphs", 0)]
+    assert status == "error" and f"{SPLIT}_images.npy) could not be read" in message
+    assert got[("again", 0)][0] == "ok" and got[("again", 0)][1].dtype == np.int64
+    assert seen == [120]  # the hidden images, never the validation split: nothing is compared here
