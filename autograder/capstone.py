@@ -12,8 +12,10 @@ A test cell calls ``check_accuracy(name, predict, images, labels, hidden="glyph_
   ``solutions/NN-name/hidden/<hidden>_labels.npy`` (:func:`load_split`) and
   :func:`autograder.scoring.score_accuracy` compares outside.
 
-A notebook may declare ``metadata["autograder"]["cpu_budget_seconds"]``: the CPU time its answer and
-graded test cells may use together, which the sandbox's trusted watchdog enforces
+A notebook may declare ``metadata["autograder"]["cpu_budget_seconds"]``: the CPU time the whole notebook
+may use when graded (every cell counts, the instructor's too: time spent while an instructor cell runs
+would otherwise be free for a student's background thread or a hook into that cell), which the
+sandbox's trusted watchdog enforces
 (:mod:`autograder.sandbox`). :class:`cpu_clock` lets a student measure (and stop) a block against it.
 
 This module is imported in the sandbox (``from autograder import check_accuracy``): NumPy only at import.
@@ -147,12 +149,10 @@ def notebook_budget_of(nb) -> float | None:
 
 
 def budget_cells(nb) -> list[int]:
-    """The cells whose CPU time counts against the budget: the answer cells (solution cells) and the
-    autograded test cells, the cells the student's code runs in."""
-    from . import notebooks as nbs
-
-    return [i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and (nbs.is_solution(c) or nbs.is_graded_test(c))]
+    """The cells whose CPU time counts against the budget: every code cell. Counting only the cells a
+    student writes or that call the student's code would leave the instructor's cells as free time for
+    whatever the student's code leaves running (a thread, a process, a patched function they call)."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 
 
 def _declared_budget(folder: str = ".") -> float | None:
@@ -259,8 +259,11 @@ def check_accuracy(name: str, predict, images, labels, *, hidden: str, bands) ->
             "  The grade uses a hidden test split you cannot see (the grader scores it outside your "
             "notebook); the validation accuracy above is your estimate of it.")
     if budget:
-        tail += (f"\n  CPU budget: the notebook's answer and test cells may use {budget:g} s of CPU time "
-                 "together when graded; over it, the cell running is stopped and scores 0.")
+        used = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF,
+                   resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
+        tail += (f"\n  CPU budget: the whole notebook (every cell, ours too) may use {budget:g} s of CPU "
+                 f"time when graded; over it, the cell running is stopped and scores 0. This kernel has used "
+                 f"{used:.0f} s so far (restart it and run all cells to measure the notebook as graded).")
     try:
         got = as_labels(predict(copy.deepcopy(images)), len(want))
     except NotImplementedError:

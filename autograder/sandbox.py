@@ -18,8 +18,8 @@ inside writes. Limits (:class:`Limits`): kernel rlimits set before bubblewrap st
 size, data segment per process, open files, no core dumps), and a watchdog in the trusted process that
 every 50 ms checks the time of the current cell and of the notebook and the bytes of output, every
 100 ms (less often while measuring is slow) the memory all the sandbox's processes really use and, for a
-notebook with a CPU budget, the CPU time they used in its answer and test cells (read again at each cell's
-hand-over), and kills every process of the sandbox on a breach, recording why and in which cell.
+notebook with a CPU budget, the CPU time they used (read again at each cell's hand-over), and kills
+every process of the sandbox on a breach, recording why and in which cell.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Limits:
     tmp_size: int = 256 * MiB  # size of the private /tmp
     open_files: int = 1024
     # the notebook's CPU budget (seconds of user + system time of all the sandbox's processes) for the
-    # cells in budget_cells (its answer and graded test cells); 0: none (autograder/capstone.py)
+    # cells in budget_cells (every code cell of a course notebook: capstone.budget_cells); 0: none
     cpu_budget: float = 0.0
     budget_cells: tuple[int, ...] = ()
 
@@ -513,8 +513,8 @@ class _CpuBudget:
         return self.used + (max(_cpu_seconds(pids) - mark, 0.0) if mark is not None else 0.0)
 
     def fault(self) -> str:
-        return (f"the notebook's answers and tests used more than {self.seconds:g} s of CPU time (its CPU "
-                "budget); this cell was running when the budget ran out")
+        return (f"the notebook used more than {self.seconds:g} s of CPU time (its CPU budget, every cell "
+                "counted); this cell was running when the budget ran out")
 
 
 class _Cells(threading.Thread):

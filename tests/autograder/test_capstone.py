@@ -435,12 +435,16 @@ def test_the_site_leak_check_finds_a_hidden_split_file(tmp_path):
 
 # ---------------------------------------------------------------- the CPU budget the grader enforces
 
-BUDGET = 0.5
+BUDGET = 1.5
 SPIN_SETUP = ("import time\nfrom autograder import check\n\ndef burn(seconds):\n"
-              "    start = time.process_time()\n"
-              "    while time.process_time() - start < seconds:\n        pass\n\n"
-              f"burn({BUDGET * 1.5})  # an instructor cell: its CPU time does not count")
+              "    start = time.thread_time()\n"
+              "    while time.thread_time() - start < seconds:\n        pass\n\n"
+              f"burn({BUDGET / 4})  # an instructor cell: its CPU time counts like any other")
 SPIN = "def spin():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+# a student's thread that works while the instructor's next cell waits: that time counts too
+BACKGROUND = ("import threading\nresult = {}\n\n\ndef work():\n    burn(" + str(BUDGET * 2) + ")\n"
+              "    result['value'] = 1\n\n\nthreading.Thread(target=work, daemon=True).start()\n\n\n"
+              "def spin():\n    return result.get('value')")
 
 
 def spin_cells(solution=SPIN):
@@ -449,28 +453,36 @@ def spin_cells(solution=SPIN):
         new_code_cell(SPIN_SETUP, metadata=mf.meta("setup", locked=True)),
         new_markdown_cell("## Exercise: spin"),
         mf.answer("ex-spin", solution),
+        new_code_cell("time.sleep(6)  # an instructor cell that waits",
+                      metadata=mf.meta("wait", locked=True)),
         mf.test("test-spin", 1, 'check("spin", spin, cases=[()], reference=lambda: 1)'),
     ]
 
 
-def test_the_cpu_budget_stops_answer_cells_and_ignores_instructor_cells(tmp_path):
+def test_the_cpu_budget_counts_every_cell_and_stops_the_one_running(tmp_path):
     limits = Limits(cell_timeout=20, notebook_timeout=60, memory=2**30, output=2**20, processes=64)
     name, metadata = "06-spin", {"autograder": {"cpu_budget_seconds": BUDGET}}
     course = make_course(tmp_path, spin_cells(), metadata, name=name, split=False)
     expected = expectations(course, name, limits)
-    assert expected["cpu_budget"] == {"seconds": BUDGET, "cells": [3, 4]}
+    assert expected["cpu_budget"] == {"seconds": BUDGET, "cells": [1, 3, 4, 5]}
     submit(course, "cheap", {"ex-spin": "def spin():\n    return 1"}, name=name)
     submit(course, "burner", {"ex-spin": "burn(60)\n\ndef spin():\n    return 1"}, name=name)
+    submit(course, "background", {"ex-spin": BACKGROUND}, name=name)
     cheap = grade_submission(course, "cheap", name, limits, expected).notebooks[name]
-    assert cheap.cells["test-spin"].score == 1 and cheap.faults == []  # the setup cell burnt 1.5 s: free
+    assert cheap.cells["test-spin"].score == 1 and cheap.faults == []  # the setup's burn fits the budget
     burner = grade_submission(course, "burner", name, limits, expected).notebooks[name]
-    words = ("the notebook's answers and tests used more than 0.5 s of CPU time (its CPU budget); this cell "
-             "was running when the budget ran out")
+    words = (f"the notebook used more than {BUDGET:g} s of CPU time (its CPU budget, every cell counted); "
+             "this cell was running when the budget ran out")
     assert [(f.cell, f.reason) for f in burner.faults] == [("cell 4 (ex-spin)", words)]
     assert burner.cells["test-spin"].score == 0 and words in burner.cells["test-spin"].reason
+    # the thread's work while the instructor's cell waits is counted: the budget runs out in that cell,
+    # whose stand-in (pass) then leaves the thread no time to finish before the test
+    background = grade_submission(course, "background", name, limits, expected).notebooks[name]
+    assert ("cell 5 (wait)", words) in [(f.cell, f.reason) for f in background.faults], background.faults
+    assert background.cells["test-spin"].score == 0
     # the solution is held to the same budget
     slow = make_course(tmp_path / "slow", spin_cells("burn(60)\n" + SPIN), metadata, name=name, split=False)
-    with pytest.raises(GradingError, match=r"did not run to the end \(the notebook's answers and tests used"):
+    with pytest.raises(GradingError, match=r"did not run to the end \(the notebook used more than"):
         expectations(slow, name, limits)
 
 
@@ -487,7 +499,7 @@ def test_the_cpu_budget_travels_with_a_dask_job():
     text = job_text(prepared, limits, manifest_digest(code_manifest()))
     assert json.loads(text)["limits"]["budget_cells"] == [1]
     raw = json.loads(run_job(text))
-    words = (f"the notebook's answers and tests used more than {BUDGET:g} s of CPU time (its CPU budget); "
+    words = (f"the notebook used more than {BUDGET:g} s of CPU time (its CPU budget, every cell counted); "
              "this cell was running when the budget ran out")
     assert raw["stopped"] == {"1": words}, raw
 
