@@ -7,6 +7,9 @@ module of a device (``xp_for``) or of an array (``xp_of``); NumPy and CuPy share
 with ``xp`` runs on both.
 """
 
+import ctypes
+import os
+
 import numpy as np
 
 DEVICES = ("cpu", "cuda")
@@ -30,6 +33,32 @@ def _load_cupy():
             ) from None
         _cupy = cupy
     return _cupy
+
+
+KEEP_FREED_MIB = 64  # what keep_freed_memory keeps by default; TINYGRAD_REF_KEEP_FREED_MIB overrides it
+_M_TOP_PAD = -2  # mallopt's parameter number for M_TOP_PAD (glibc's malloc.h)
+
+
+def keep_freed_memory(mib=None):
+    """Ask the C allocator to keep up to ``mib`` MiB of freed memory for the next allocations instead of
+    giving it back to the operating system; return whether it could (glibc only, so Linux; elsewhere
+    nothing changes). Called once when tinygrad_ref is imported, with ``TINYGRAD_REF_KEEP_FREED_MIB``
+    (0 turns it off) or ``KEEP_FREED_MIB``; it holds for the whole process.
+
+    Why: every op allocates its output with ``malloc`` (NumPy caches only blocks under 1 KiB), and a
+    training step frees nearly all of them when it ends. glibc hands the free top of its heap back to the
+    kernel once it exceeds a few MiB (its ``M_TOP_PAD`` and trim threshold), so the next step gets fresh
+    pages, and the kernel zero-fills each 4 KiB page when it is first touched: a page fault. For the small
+    CNN of benchmarks/bench_frameworks.py that was 3,600 faults, about half of each step's time.
+    Keeping the memory costs nothing more than the step's own peak, which the process had anyway."""
+    if mib is None:
+        mib = int(os.environ.get("TINYGRAD_REF_KEEP_FREED_MIB", KEEP_FREED_MIB))
+    try:
+        if mib <= 0 or not os.confstr("CS_GNU_LIBC_VERSION"):  # glibc names itself; others raise or say ""
+            return False
+        return ctypes.CDLL("libc.so.6").mallopt(_M_TOP_PAD, mib << 20) == 1
+    except (ValueError, OSError, AttributeError):
+        return False
 
 
 def available_devices():
@@ -126,3 +155,6 @@ def expit(array):
     from scipy.special import expit as scipy_expit
 
     return scipy_expit(array)
+
+
+keep_freed_memory()
