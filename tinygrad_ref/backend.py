@@ -46,11 +46,12 @@ def keep_freed_memory(mib=None):
     (0 turns it off) or ``KEEP_FREED_MIB``; it holds for the whole process.
 
     Why: every op allocates its output with ``malloc`` (NumPy caches only blocks under 1 KiB), and a
-    training step frees nearly all of them when it ends. glibc hands the free top of its heap back to the
-    kernel once it exceeds a few MiB (its ``M_TOP_PAD`` and trim threshold), so the next step gets fresh
-    pages, and the kernel zero-fills each 4 KiB page when it is first touched: a page fault. For the small
-    CNN of benchmarks/bench_frameworks.py that was 3,600 faults, about half of each step's time.
-    Keeping the memory costs nothing more than the step's own peak, which the process had anyway."""
+    training step frees nearly all of them when it ends. By default glibc then gives the memory back to
+    the kernel (it unmaps large blocks and trims the free top of its heap beyond a threshold that starts
+    at 128 KiB), so the next step gets fresh pages, and the kernel zero-fills each 4 KiB page when it is
+    first touched: a page fault. For the small CNN of benchmarks/bench_frameworks.py that was about 3,600
+    faults a step, half of its time. ``M_TOP_PAD`` makes glibc grow its heap in steps of at least ``mib``
+    and keep that much free when it trims: the memory kept is at most what a step needed anyway."""
     if mib is None:
         mib = int(os.environ.get("TINYGRAD_REF_KEEP_FREED_MIB", KEEP_FREED_MIB))
     try:
