@@ -150,10 +150,11 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         (xpad, out), geometry = ctx.saved_tensors, ctx.geometry
         (n, c, h, w), (kh, kw) = ctx.shapes
-        xp = xp_of(grad)
-        gpad = xp.zeros(xpad.shape, dtype=grad.dtype)
+        xp, (stride, _, oh, ow) = xp_of(grad), geometry
+        disjoint = all(s >= k for s, k in zip(stride, (kh, kw)))  # each pixel in one window at most
+        tiled = stride == (kh, kw) and xpad.shape[2:] == (oh * kh, ow * kw)  # ... and exactly one
+        gpad = (xp.empty if tiled else xp.zeros)(xpad.shape, dtype=grad.dtype)
         taken = xp.zeros(out.shape, dtype=bool)  # windows whose maximum already got the gradient
-        disjoint = all(s >= k for s, k in zip(geometry[0], (kh, kw)))  # each pixel in one window at most
         for k in range(kh * kw):
             window = _window(k // kw, k % kw, geometry)
             first = xp.greater(xpad[window] == out, taken)  # a maximum, and the first one: m & ~taken
