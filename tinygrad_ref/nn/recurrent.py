@@ -1,7 +1,8 @@
 r"""Recurrent layers ``RNN``, ``LSTM`` and ``GRU`` with torch's names, shapes and gate order.
 
-Each is a loop over time of a *cell* composed from Tensor ops (autograd derives backpropagation through
-time). The input half of every gate, $W_{ih} x_t + b_{ih}$, does not depend on the state, so each layer
+RNN and GRU are a loop over time of a *cell* composed from Tensor ops (autograd derives backpropagation
+through time); an LSTM layer is one op, ``ops.LSTM``, whose backward is backpropagation through time by
+hand. The input half of every gate, $W_{ih} x_t + b_{ih}$, does not depend on the state, so each layer
 computes it for all time steps in one matrix product before the loop.
 For layer $k$ the parameters are ``weight_ih_l{k}`` $(G H, \text{in})$, ``weight_hh_l{k}``
 $(G H, H)$, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` $(G H)$, where $G$ is the number of gate blocks stacked
