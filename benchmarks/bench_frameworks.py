@@ -21,6 +21,8 @@ model is built to the end of the timed steps: model, optimizer state, data and t
 temporaries, measured the same way for every framework (after a first throw-away build, so that imports
 and one-time initialisations are not counted). For tinygrad_ref we also report tracemalloc's peak over
 building the model and 10 steps (NumPy reports its buffers to tracemalloc; the others' allocators don't).
+tinygrad_ref keeps the memory its first throw-away build freed (``backend.keep_freed_memory``), so its
+RSS growth can read near 0; its tracemalloc peak is the figure to compare.
 
     python benchmarks/bench_frameworks.py [--threads N] [--steps 200] [--warmup 20] [--repeat 2]
                                           [--configs mlp784 cnn ...] [--frameworks tinygrad_ref pytorch ...]

@@ -7,6 +7,9 @@ module of a device (``xp_for``) or of an array (``xp_of``); NumPy and CuPy share
 with ``xp`` runs on both.
 """
 
+import ctypes
+import os
+
 import numpy as np
 
 DEVICES = ("cpu", "cuda")
@@ -30,6 +33,33 @@ def _load_cupy():
             ) from None
         _cupy = cupy
     return _cupy
+
+
+KEEP_FREED_MIB = 64  # what keep_freed_memory keeps by default; TINYGRAD_REF_KEEP_FREED_MIB overrides it
+_M_TOP_PAD = -2  # mallopt's parameter number for M_TOP_PAD (glibc's malloc.h)
+
+
+def keep_freed_memory(mib=None):
+    """Ask the C allocator to keep up to ``mib`` MiB of freed memory for the next allocations instead of
+    giving it back to the operating system; return whether it could (glibc only, so Linux; elsewhere
+    nothing changes). Called once when tinygrad_ref is imported, with ``TINYGRAD_REF_KEEP_FREED_MIB``
+    (0 turns it off) or ``KEEP_FREED_MIB``; it holds for the whole process.
+
+    Why: every op allocates its output with ``malloc`` (NumPy caches only blocks under 1 KiB), and a
+    training step frees nearly all of them when it ends. By default glibc then gives the memory back to
+    the kernel (it unmaps large blocks and trims the free top of its heap beyond a threshold that starts
+    at 128 KiB), so the next step gets fresh pages, and the kernel zero-fills each 4 KiB page when it is
+    first touched: a page fault. For the small CNN of benchmarks/bench_frameworks.py that was about 3,600
+    faults a step, half of its time. ``M_TOP_PAD`` makes glibc grow its heap in steps of at least ``mib``
+    and keep that much free when it trims: the memory kept is at most what a step needed anyway."""
+    if mib is None:
+        mib = int(os.environ.get("TINYGRAD_REF_KEEP_FREED_MIB", KEEP_FREED_MIB))
+    try:
+        if mib <= 0 or not os.confstr("CS_GNU_LIBC_VERSION"):  # glibc names itself; others raise or say ""
+            return False
+        return ctypes.CDLL("libc.so.6").mallopt(_M_TOP_PAD, mib << 20) == 1
+    except (ValueError, OSError, AttributeError):
+        return False
 
 
 def available_devices():
@@ -126,3 +156,6 @@ def expit(array):
     from scipy.special import expit as scipy_expit
 
     return scipy_expit(array)
+
+
+keep_freed_memory()

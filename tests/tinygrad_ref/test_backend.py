@@ -69,3 +69,37 @@ def test_same_random_values_on_every_device(device):
 def test_unknown_devices(name):
     with pytest.raises(ValueError, match="unknown device"):
         backend.check_device(name)
+
+
+_STEPS = """
+import resource, sys
+import numpy as np
+import tinygrad_ref
+
+def step():  # a training step's pattern: many temporaries of a few MiB, all freed at its end
+    arrays = [np.ones(1 << 19, np.float32) for _ in range(8)]
+    return sum(float(a[0]) for a in arrays)
+
+step(), step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    step()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not backend.keep_freed_memory(), reason="needs glibc's malloc (Linux)")
+@pytest.mark.parametrize("keep_mib", ["0", "64"])
+def test_freed_memory_is_reused_without_page_faults(keep_mib):
+    """With keep_freed_memory (the default) ten steps that each allocate and free 16 MiB fault no pages
+    back in; with it turned off glibc returns the memory and every step faults it in again (4 KiB a page)."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "TINYGRAD_REF_KEEP_FREED_MIB": keep_mib}
+    faults = int(subprocess.run([sys.executable, "-c", _STEPS], env=env, capture_output=True, text=True,
+                                check=True).stdout)
+    if keep_mib == "0":
+        assert faults > 10 * 2000  # most of each step's 4,096 pages
+    else:
+        assert faults < 500

@@ -78,6 +78,29 @@ def test_lstm_gradcheck():
     assert tg.gradcheck(lambda x, w: lstm(x)[0], (x, lstm.weight_hh_l0))
 
 
+def torch_lstm_steps(u, h, c, w_hh, b_hh=None):
+    """The reference of ``ops.LSTM``: torch's LSTM step composed from torch ops (autograd does the BPTT)."""
+    out = []
+    for u_t in u:
+        a = u_t + h @ w_hh.T + (0 if b_hh is None else b_hh)
+        i, f, g, o = a.chunk(4, dim=-1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        out.append(torch.stack((h, c)))
+    return torch.stack(out)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(length=st.integers(1, 6), batch=st.sampled_from([(), (1,), (3,), (2, 2)]), hidden=st.integers(1, 4),
+       bias=st.booleans())
+def test_lstm_op_against_torch_steps(length, batch, hidden, bias):
+    """The fused layer: h_t and c_t of every step, and the gradients of u, h_0, c_0, W_hh, b_hh (random
+    cotangents on both h and c), equal torch's composed steps in float64, for any batch shape."""
+    u, h0, c0 = randn(length, *batch, 4 * hidden), randn(*batch, hidden), randn(*batch, hidden)
+    arrays = (u, h0, c0, randn(4 * hidden, hidden)) + ((randn(4 * hidden),) if bias else ())
+    compare_with_torch(tg.ops.LSTM.apply, torch_lstm_steps, *arrays)
+
+
 # --------------------------------------------------------------------------------------------- attention
 def test_scaled_dot_product_attention(compare):
     q, k, v = randn(2, 3, 4, 5), randn(2, 3, 6, 5), randn(2, 3, 6, 7)

@@ -1,7 +1,8 @@
 r"""Recurrent layers ``RNN``, ``LSTM`` and ``GRU`` with torch's names, shapes and gate order.
 
-Each is a loop over time of a *cell* composed from Tensor ops (autograd derives backpropagation through
-time). The input half of every gate, $W_{ih} x_t + b_{ih}$, does not depend on the state, so each layer
+RNN and GRU are a loop over time of a *cell* composed from Tensor ops (autograd derives backpropagation
+through time); an LSTM layer is one op, ``ops.LSTM``, whose backward is backpropagation through time by
+hand. The input half of every gate, $W_{ih} x_t + b_{ih}$, does not depend on the state, so each layer
 computes it for all time steps in one matrix product before the loop.
 For layer $k$ the parameters are ``weight_ih_l{k}`` $(G H, \text{in})$, ``weight_hh_l{k}``
 $(G H, H)$, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` $(G H)$, where $G$ is the number of gate blocks stacked
@@ -20,6 +21,7 @@ import math
 
 import numpy as np
 
+from .. import ops
 from ..tensor import Tensor, stack, zeros
 from . import functional as F
 from . import init
@@ -88,18 +90,22 @@ class _RNNBase(Module):
         for k, state in enumerate(self._initial_states(hx, x.shape[1:-1], x)):
             w_ih, w_hh, b_ih, b_hh = self._layer(k)
             xw = F.linear(x, w_ih, b_ih)  # W_ih x_t + b_ih of every step in one product: it needs no h
-            outputs = []
-            for t in range(x.shape[0]):
-                state = self.cell(xw[t], state, w_hh, b_hh)
-                outputs.append(state[0])
+            x, state = self._layer_over_time(xw, state, w_hh, b_hh)
             finals.append(state)
-            x = stack(outputs, dim=0)
             if self.dropout and self.training and k < self.num_layers - 1:
                 x = F.dropout(x, self.dropout)
         output = x
         output = output.transpose(0, 1) if batched and self.batch_first else output
         states = tuple(stack([f[i] for f in finals], dim=0) for i in range(self.state_count))
         return output, states if self.state_count > 1 else states[0]
+
+    def _layer_over_time(self, xw, state, w_hh, b_hh):
+        """One layer over the sequence: every step's output (L, ..., H) and the last state."""
+        outputs = []
+        for t in range(xw.shape[0]):
+            state = self.cell(xw[t], state, w_hh, b_hh)
+            outputs.append(state[0])
+        return stack(outputs, dim=0), state
 
     def extra_repr(self):
         extra = "".join([f", num_layers={self.num_layers}" if self.num_layers != 1 else "",
@@ -132,17 +138,16 @@ class LSTM(_RNNBase):
     $c_t = f \odot c_{t-1} + i \odot g$, $h_t = o \odot \tanh(c_t)$.
     The cell state $c$ is updated by addition, so its gradient $\bar c_{t-1} = f \odot \bar c_t$ is not
     squashed at every step: that is what lets gradients survive long sequences.
-    ``forward(x, (h_0, c_0))`` returns ``(output, (h_n, c_n))``."""
+    ``forward(x, (h_0, c_0))`` returns ``(output, (h_n, c_n))``. Unlike RNN's and GRU's cells, each layer
+    is one op, ``ops.LSTM``, with backpropagation through time written out by hand (the same arithmetic
+    as the composed cell, without its fifteen small ops per step)."""
 
     gate_blocks, state_count = 4, 2
 
-    def cell(self, xw, state, w_hh, b_hh):
-        h, c = state
-        a, n = xw + F.linear(h, w_hh, b_hh), self.hidden_size
-        i, f = a[..., :n].sigmoid(), a[..., n:2 * n].sigmoid()
-        g, o = a[..., 2 * n:3 * n].tanh(), a[..., 3 * n:].sigmoid()
-        c = f * c + i * g
-        return o * c.tanh(), c
+    def _layer_over_time(self, xw, state, w_hh, b_hh):
+        args = (xw, *state, w_hh) if b_hh is None else (xw, *state, w_hh, b_hh)
+        hc = ops.LSTM.apply(*args)  # (L, 2, ..., H): h_t and c_t of every step
+        return hc[:, 0], (hc[-1, 0], hc[-1, 1])
 
 
 class GRU(_RNNBase):

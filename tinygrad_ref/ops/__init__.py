@@ -9,7 +9,8 @@ Each op's docstring has one form: a sentence in words, then the math on two line
 ``gradient_rules()`` can list every op's rule (the site's gradient table is made from it). Modules:
 ``elementwise`` (arithmetic, comparisons, activations, casts), ``linalg`` (``MatMul``, ``Linear``),
 ``reduce`` (``Sum``, ``Mean``, ``Max``, ``Min``, ``Argmax``, ``LogSoftmax``), ``movement`` (reshape,
-indexing, stack, cat, pad, embedding), ``conv`` (convolution and pooling), ``normalization``, ``loss``.
+indexing, stack, cat, pad, embedding), ``conv`` (convolution and pooling), ``normalization``, ``loss``,
+``recurrent`` (a whole ``LSTM`` layer).
 """
 
 import importlib
@@ -45,9 +46,10 @@ from .linalg import Linear, MatMul
 from .loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from .movement import Cat, Embedding, Getitem, Pad, Permute, Reshape, Stack
 from .normalization import Normalize
+from .recurrent import LSTM
 from .reduce import Argmax, LogSoftmax, Max, Mean, Min, Sum
 
-MODULES = ("elementwise", "linalg", "reduce", "movement", "conv", "normalization", "loss")
+MODULES = ("elementwise", "linalg", "reduce", "movement", "conv", "normalization", "loss", "recurrent")
 _RULE = re.compile(r"^Forward:\s*\$(?P<forward>[^$]+)\$\s*\nBackward:\s*\$(?P<backward>[^$]+)\$",
                    re.MULTILINE)
 _ROOT = Path(__file__).resolve().parents[2]  # the repository (paths in gradient_rules are relative to it)
@@ -90,9 +92,9 @@ def gradient_rules():
 
 __all__ = [
     "Abs", "Add", "Argmax", "AvgPool2d", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "Cast", "Cat",
-    "Clip", "Compare", "Conv2d", "CrossEntropy", "Div", "Embedding", "Exp", "Gelu", "Getitem", "Linear",
-    "Log", "LogSoftmax", "MatMul", "Max", "MaxPool2d", "Maximum", "Mean", "Min", "Mul", "Neg", "Normalize",
-    "Pad", "Permute", "Pow", "Relu", "Reshape", "Sigmoid", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "ToDevice",
-    "Where",
+    "Clip", "Compare", "Conv2d", "CrossEntropy", "Div", "Embedding", "Exp", "Gelu", "Getitem", "LSTM",
+    "Linear", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool2d", "Maximum", "Mean", "Min", "Mul", "Neg",
+    "Normalize", "Pad", "Permute", "Pow", "Relu", "Reshape", "Sigmoid", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
+    "ToDevice", "Where",
     "functions", "gradient_rule", "gradient_rules",
 ]

@@ -24,9 +24,9 @@ def _window(i, j, geometry):
 class _Taps:
     r"""Where each kernel tap $(i, j)$ reads the input, for im2col (gather) and col2im (scatter-add).
 
-    The padded input is stored channel-first with each image's rows flattened, ``buf``
-    $(C, N, H_p W_p + \text{tail})$. In general tap $(i, j)$ reads, for output pixel $(r, q)$, the padded
-    pixel $(i d_h + s_h r,\ j d_w + s_w q)$: a strided window. With stride 1 there is a much faster view: if
+    The padded input is stored with each image's rows flattened, ``buf`` $(N, C, H_p W_p + \text{tail})$.
+    In general tap $(i, j)$ reads, for output pixel $(r, q)$, the padded pixel
+    $(i d_h + s_h r,\ j d_w + s_w q)$: a strided window. With stride 1 there is a much faster view: if
     each output row is computed as wide as a padded row ($W_p$ instead of $O_w$ columns), output position
     $p = r W_p + q$ reads flattened pixel $p + i d_h W_p + j d_w$, so each tap is one contiguous run per
     image. The extra $W_p - O_w$ columns are junk, cropped from $Y$ and given zero gradient (a few percent
@@ -43,31 +43,33 @@ class _Taps:
 
     def buffer(self, xp, dtype):
         n, c = self.x_shape[:2]
-        return xp.zeros((c, n, self.hp * self.wp + self.tail), dtype=dtype)
+        return xp.zeros((n, c, self.hp * self.wp + self.tail), dtype=dtype)
 
     def images(self, buf):
-        """The padded images (C, N, Hp, Wp) inside ``buf``, and the index of the unpadded input in them."""
+        """The padded images (N, C, Hp, Wp) inside ``buf``, and the index of the unpadded input in them."""
         (n, c, h, w), (ph, pw) = self.x_shape, self.padding
-        images = buf[:, :, :self.hp * self.wp].reshape(c, n, self.hp, self.wp)
+        images = buf[:, :, :self.hp * self.wp].reshape(n, c, self.hp, self.wp)
         return images, (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + w))
 
     def __call__(self, buf, i, j):
-        """The view of ``buf`` that tap (i, j) reads, shaped (C, N, *grid)."""
+        """The view of ``buf`` that tap (i, j) reads, shaped (N, C, *grid)."""
         (n, c), (dh, dw), (sh, sw) = self.x_shape[:2], self.dilation, self.stride
         if self.flat:
             start = i * dh * self.wp + j * dw
-            return buf[:, :, start:start + self.oh * self.wp].reshape(c, n, *self.grid)
+            return buf[:, :, start:start + self.oh * self.wp].reshape(n, c, *self.grid)
         images = self.images(buf)[0]
         return images[:, :, i * dh:i * dh + sh * self.oh:sh, j * dw:j * dw + sw * self.ow:sw]
 
 
 class Conv2d(Function):
-    r"""2-D cross-correlation by im2col and one matrix product (per group). im2col copies, for every tap
-    $(i, j)$ of the $k_h \times k_w$ kernel, the input pixels that tap meets at every output position into
-    ``cols`` $(C k_h k_w,\ N O_h O_w)$ (see ``_Taps``); $W_{mat}$ is the weight as a matrix
-    $(O, C k_h k_w)$. With $g$ groups, the rows of ``cols`` and of $W_{mat}$ split into $g$ blocks and each
-    block of outputs sees only its block of channels. col2im adds $\overline{\text{cols}}$ back onto the
-    input positions each tap read (only when the input needs a gradient: a network's first layer does not).
+    r"""2-D cross-correlation by im2col and one matrix product per image (and group). im2col copies, for
+    every tap $(i, j)$ of the $k_h \times k_w$ kernel, the input pixels that tap meets at every output
+    position into ``cols`` $(C k_h k_w,\ N,\ O_h O_w)$ (see ``_Taps``); $W_{mat}$ is the weight as a
+    matrix $(O, C k_h k_w)$, and image $n$'s output is $W_{mat}\,\mathrm{cols}_n$, already in PyTorch's
+    layout $(N, O, O_h, O_w)$. With $g$ groups, the rows of ``cols`` and of $W_{mat}$ split into $g$
+    blocks and each block of outputs sees only its block of channels. col2im adds
+    $\overline{\text{cols}}$ back onto the input positions each tap read (only when the input needs a
+    gradient: a network's first layer does not).
 
     Forward: $Y = W_{mat}\,\mathrm{cols}(X) + b$
     Backward: $\bar W_{mat} = \bar Y\,\mathrm{cols}(X)^\top,\quad
@@ -81,31 +83,32 @@ class Conv2d(Function):
         taps = _Taps(x.shape, (kh, kw), stride, padding, dilation)
         buf = taps.buffer(xp, x.dtype)
         images, inside = taps.images(buf)
-        images[inside] = x.transpose(1, 0, 2, 3)  # channel-first, so that cols needs no transpose
+        images[inside] = x
         cols = xp.empty((c, kh, kw, n, *taps.grid), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
-                cols[:, i, j] = taps(buf, i, j)
-        cols = cols.reshape(groups, cg * kh * kw, -1)
+                cols[:, i, j] = taps(buf, i, j).swapaxes(0, 1)
+        cols = cols.reshape(groups, cg * kh * kw, n, -1)
         wmat = w.reshape(groups, o // groups, cg * kh * kw)
-        y = (wmat @ cols).reshape(o, n, *taps.grid)[:, :, :taps.oh, :taps.ow]  # crop the junk
-        out = xp.empty((n, o, taps.oh, taps.ow), dtype=y.dtype)  # back to NCHW: one copy, plus the bias
-        if b is None:
-            out[...] = y.transpose(1, 0, 2, 3)
-        else:
-            xp.add(y.transpose(1, 0, 2, 3), b.reshape(1, o, 1, 1), out=out)
+        y = wmat @ cols.transpose(2, 0, 1, 3)  # (N, g, O/g, grid): no copy back to NCHW needed
+        if b is not None:
+            y += b.reshape(groups, o // groups, 1)
         ctx.save_for_backward(cols, wmat)
         ctx.taps, ctx.w_shape, ctx.has_bias = taps, w.shape, b is not None
-        return out
+        return y.reshape(n, o, *taps.grid)[..., :taps.ow]  # crop the junk columns (a view)
 
     @staticmethod
     def backward(ctx, grad):
         (cols, wmat), taps, xp = ctx.saved_tensors, ctx.taps, xp_of(grad)
         (n, c), (kh, kw), (g, og, _) = taps.x_shape[:2], ctx.w_shape[2:], wmat.shape
-        gy = xp.zeros((g * og, n, *taps.grid), dtype=grad.dtype)  # junk positions get 0
-        gy[:, :, :taps.oh, :taps.ow] = grad.transpose(1, 0, 2, 3)
-        gy = gy.reshape(g, og, -1)
-        gw = (gy @ cols.swapaxes(-1, -2)).reshape(ctx.w_shape) if ctx.needs_input_grad[1] else None
+        gy = grad
+        if taps.grid[1] != taps.ow:  # junk positions get 0
+            gy = xp.zeros((n, g * og, *taps.grid), dtype=grad.dtype)
+            gy[..., :taps.ow] = grad
+        gy = gy.reshape(n, g, og, -1)
+        gw = None
+        if ctx.needs_input_grad[1]:  # per image (N, g, O/g, C/g kh kw), then the sum over images
+            gw = (gy @ cols.transpose(2, 0, 3, 1)).sum(axis=0).reshape(ctx.w_shape)
         gb = grad.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         gx = None
         if ctx.needs_input_grad[0]:  # col2im one tap at a time: each tap's block of cols-bar stays small
@@ -114,9 +117,9 @@ class Conv2d(Function):
             gbuf = taps.buffer(xp, grad.dtype)
             for i in range(kh):
                 for j in range(kw):
-                    taps(gbuf, i, j)[...] += (w_taps[i, j] @ gy).reshape(c, n, *taps.grid)
+                    taps(gbuf, i, j)[...] += (w_taps[i, j] @ gy).reshape(n, c, *taps.grid)
             images, inside = taps.images(gbuf)
-            gx = images[inside].transpose(1, 0, 2, 3)
+            gx = images[inside]
         return (gx, gw, gb) if ctx.has_bias else (gx, gw)
 
 
@@ -147,10 +150,11 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         (xpad, out), geometry = ctx.saved_tensors, ctx.geometry
         (n, c, h, w), (kh, kw) = ctx.shapes
-        xp = xp_of(grad)
-        gpad = xp.zeros(xpad.shape, dtype=grad.dtype)
+        xp, (stride, _, oh, ow) = xp_of(grad), geometry
+        disjoint = all(s >= k for s, k in zip(stride, (kh, kw)))  # each pixel in one window at most
+        tiled = stride == (kh, kw) and xpad.shape[2:] == (oh * kh, ow * kw)  # ... and exactly one
+        gpad = (xp.empty if tiled else xp.zeros)(xpad.shape, dtype=grad.dtype)
         taken = xp.zeros(out.shape, dtype=bool)  # windows whose maximum already got the gradient
-        disjoint = all(s >= k for s, k in zip(geometry[0], (kh, kw)))  # each pixel in one window at most
         for k in range(kh * kw):
             window = _window(k // kw, k % kw, geometry)
             first = xp.greater(xpad[window] == out, taken)  # a maximum, and the first one: m & ~taken
