@@ -24,6 +24,13 @@ building the model and 10 steps (NumPy reports its buffers to tracemalloc; the o
 tinygrad_ref keeps the memory its first throw-away build freed (``backend.keep_freed_memory``), so its
 RSS growth can read near 0; its tracemalloc peak is the figure to compare.
 
+The allocator: importing tinygrad_ref asks glibc to keep up to 64 MiB of freed memory
+(``backend.keep_freed_memory``), which spares it the page faults of fetching fresh pages every step.
+PyTorch and TensorFlow allocate their CPU tensors with the same ``malloc`` and fault the same way, so
+every framework's subprocess here runs with that setting (glibc's ``MALLOC_TOP_PAD_``): the ratios
+compare the frameworks, not one allocator setting against the default. ``--default-allocator`` runs
+all of them with glibc's defaults instead (tinygrad_ref's own setting off too).
+
     python benchmarks/bench_frameworks.py [--threads N] [--steps 200] [--warmup 20] [--repeat 2]
                                           [--configs mlp784 cnn ...] [--frameworks tinygrad_ref pytorch ...]
 """
@@ -232,9 +239,22 @@ def worker(framework, config, threads, steps, warmup):
 # ------------------------------------------------------------------------------------------- driver
 
 
-def run(threads=None, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple(CONFIGS), repeat=2):
+def allocator_env(default_allocator=False) -> dict[str, str]:
+    """The allocator setting every framework's subprocess runs with: tinygrad_ref's (glibc keeps
+    ``KEEP_FREED_MIB`` of freed memory, as ``backend.keep_freed_memory`` asks at import), or glibc's
+    defaults for all (tinygrad_ref's own setting switched off too)."""
+    from tinygrad_ref.backend import KEEP_FREED_MIB
+
+    if default_allocator:
+        return {"TINYGRAD_REF_KEEP_FREED_MIB": "0"}
+    return {"MALLOC_TOP_PAD_": str(KEEP_FREED_MIB << 20)}
+
+
+def run(threads=None, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple(CONFIGS), repeat=2,
+        default_allocator=False):
     """Each (model, framework) pair ``repeat`` times, interleaved; keep the run with the lowest median
-    (other processes on the machine only ever make a run slower). ``threads=None``: each row's own."""
+    (other processes on the machine only ever make a run slower). ``threads=None``: each row's own;
+    ``default_allocator``: glibc's defaults for every framework (:func:`allocator_env`)."""
     best = {}
     pairs = [(c, f) for c in configs for f in frameworks if f in CONFIGS[c]["frameworks"]]
     for _, (config, fw) in ((r, pair) for r in range(repeat) for pair in pairs):
@@ -247,7 +267,8 @@ def run(threads=None, steps=200, warmup=20, frameworks=FRAMEWORKS, configs=tuple
         threads_env = {name: str(n_threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                                          "MKL_NUM_THREADS")}
         proc = subprocess.run(cmd, capture_output=True, text=True,
-                              env={**os.environ, **threads_env, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                              env={**os.environ, **threads_env, **allocator_env(default_allocator),
+                                   "TF_CPP_MIN_LOG_LEVEL": "2"})
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
             print(f"{config} {fw}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
@@ -288,11 +309,14 @@ def main(argv=None):
     parser.add_argument("--frameworks", nargs="+", default=FRAMEWORKS, choices=FRAMEWORKS)
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--repeat", type=int, default=2, help="runs per pair; the fastest is kept")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="glibc's default allocator settings for every framework, tinygrad_ref's too")
     args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
     if args.worker:
         worker(args.worker, args.config, args.threads, args.steps, args.warmup)
         return None
-    results = run(args.threads, args.steps, args.warmup, args.frameworks, args.configs, args.repeat)
+    results = run(args.threads, args.steps, args.warmup, args.frameworks, args.configs, args.repeat,
+                  args.default_allocator)
     print(format_table(results))
     return results
 
