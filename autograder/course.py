@@ -202,7 +202,9 @@ def folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _versions() -> str:
+def library_versions() -> str:
+    """Python's version and the installed version of each of :data:`GRADE_LIBRARIES`, one per line
+    (``name==version`` or ``name absent``): the environment's part of :func:`fingerprint`."""
     from importlib import metadata
 
     versions = [sys.version]
@@ -230,5 +232,5 @@ def fingerprint(*folders: Path, code: bool = True, code_root: Path = ROOT) -> st
     parts = [folder_digest(folder) for folder in folders]
     if code:
         parts += [folder_digest(Path(code_root) / package) for package in FINGERPRINT_PACKAGES]
-        parts.append(hashlib.sha256(_versions().encode()).hexdigest())
+        parts.append(hashlib.sha256(library_versions().encode()).hexdigest())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]

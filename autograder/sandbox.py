@@ -604,7 +604,7 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> Run
     (base / "out").mkdir()
     for folder in [files] if isinstance(files, (str, Path)) else files or []:
         if Path(folder).is_dir():
-            _copy_tree(Path(folder), base / "work")
+            copy_tree(Path(folder), base / "work")
     (base / "passwd").write_text(f"root:x:0:0::/root:/bin/sh\nstudent:x:{uid}:{uid}::/tmp:/bin/sh\n")
     (base / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
     for path in (base / "passwd", base / "group"):
@@ -721,10 +721,18 @@ def _kill_uid(uid: int) -> None:
         time.sleep(0.02)
 
 
-def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
-    """Copy regular files and folders only (no symlinks, devices or FIFOs), up to ``max_bytes``; no
-    notebooks (the solution's would hold the answers) and no timestamp.txt."""
-    total = 0
+def copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
+    """Copy the files of :func:`start_files` (a sandbox's starting files) from ``src`` into ``dest``."""
+    for rel, path in start_files(src, max_bytes):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest / rel, follow_symlinks=False)
+
+
+def start_files(src: Path, max_bytes: int = 256 * MiB) -> list[tuple[str, Path]]:
+    """The files of ``src`` a sandbox starts with, as (relative posix path, path): regular files only
+    (no symlinks, devices or FIFOs), up to ``max_bytes`` in all; no notebooks (the solution's would hold
+    the answers), no timestamp.txt, no hidden folders or bytecode caches."""
+    total, out = 0, []
     for root, dirs, names in os.walk(src, followlinks=False):
         rel = Path(root).relative_to(src)
         dirs[:] = [
@@ -732,7 +740,6 @@ def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
             for d in dirs
             if not d.startswith(".") and d != "__pycache__" and not os.path.islink(os.path.join(root, d))
         ]
-        (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in names:
             path = Path(root) / name
             try:
@@ -744,4 +751,5 @@ def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
             if name.endswith(".ipynb") or name == "timestamp.txt":
                 continue
             total += info.st_size
-            shutil.copyfile(path, dest / rel / name, follow_symlinks=False)
+            out.append(((rel / name).as_posix(), path))
+    return out
