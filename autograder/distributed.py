@@ -31,8 +31,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .config import ROOT
-from .course import FINGERPRINT_PACKAGES, file_digests, library_versions
+# Light at import: Dask's scheduler unpickles each task, and so imports this module (for run_job) in its
+# own process; the grading modules (nbformat alone takes seconds to import) are imported where used.
 
 CONNECT_TIMEOUT_S = 10
 BLOB_CACHE_BYTES = 256 * 2**20  # per worker process: the release folders' files, most recently used kept
@@ -61,8 +61,12 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
 # ---------------------------------------------------------------- the code check
 
 
-def code_manifest(code_root: Path = ROOT) -> dict[str, str]:
-    """{file: sha256} of the grading code and the library versions: what must be equal on every worker."""
+def code_manifest(code_root: Path | None = None) -> dict[str, str]:
+    """{file: sha256} of the grading code and the library versions: what must be equal on every worker.
+    ``code_root``: the checkout (default: the one this code runs from)."""
+    from .course import FINGERPRINT_PACKAGES, ROOT, file_digests, library_versions
+
+    code_root = Path(code_root or ROOT)
     key = _code_stat(code_root)  # before the files are read: a file changed meanwhile is read again next time
     manifest = {
         f"{package}/{rel}": digest.hex()
@@ -82,6 +86,8 @@ def manifest_digest(manifest: dict[str, str]) -> str:
 def _code_stat(code_root: Path) -> tuple:
     """What changes when a file of the grading code changes (path, size, modification time, inode),
     read without reading the files: the key under which a worker keeps its code's digest."""
+    from .course import FINGERPRINT_PACKAGES
+
     out = []
     for package in FINGERPRINT_PACKAGES:
         for root, dirs, names in os.walk(Path(code_root) / package):
@@ -106,7 +112,10 @@ class _CodeDigest:
         with self._lock:
             self._key, self._digest, self._root = key, digest, root
 
-    def get(self, code_root: Path = ROOT) -> str:
+    def get(self, code_root: Path | None = None) -> str:
+        from .course import ROOT
+
+        code_root = Path(code_root or ROOT)
         with self._lock:
             if self._key is not None and self._root == code_root and _code_stat(code_root) == self._key:
                 return self._digest

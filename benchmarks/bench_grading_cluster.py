@@ -120,8 +120,11 @@ def _solution_class(course, assignments, students: int) -> None:
                     shutil.copy(extra, path.parent / extra.name)
 
 
-def _grade_class(name: str, solutions: Path, release: Path, make, tmp: Path, ports: _Ports) -> dict:
-    """Grade one class in each of CONFIGS from the same starting state; {config: (seconds, notebooks)}."""
+def _grade_class(name: str, solutions: Path, release: Path, make, tmp: Path, clusters: dict,
+                 repeat: int) -> dict:
+    """Grade one class in each of CONFIGS from the same starting state, ``repeat`` rounds (the configs
+    in turn, so that a change in the machine's load hits them alike); {config: [seconds, ...]} and
+    {"notebooks": count}."""
     from autograder.config import Course
     from autograder.pipeline import grade
 
@@ -132,55 +135,56 @@ def _grade_class(name: str, solutions: Path, release: Path, make, tmp: Path, por
     grade(base, students=[first], workers=1, progress=False)
     shutil.rmtree(base.results)
     shutil.rmtree(base.grading / "autograded", ignore_errors=True)
-    rows = {}
-    for engine, workers in CONFIGS:
-        course = Course(solutions=solutions, release=release, grading=tmp / f"{name}-{engine}{workers}")
-        shutil.copytree(base.submitted, course.submitted)
-        shutil.copytree(base.cache, course.cache)
-        shutil.copy(base.db_path, course.db_path)
-        procs, address = [], None
-        if engine == "dask":
-            address, procs, started = _cluster(workers, ports)
-            rows[f"dask-start{workers}"] = (started, 0)
-        try:
+    rows = {config: [] for config in CONFIGS}
+    for round_ in range(repeat):
+        for engine, workers in sorted(CONFIGS, key=lambda c: (c[1], c[0] == "dask")):
+            grading = tmp / f"{name}-{engine}{workers}-{round_}"
+            course = Course(solutions=solutions, release=release, grading=grading)
+            shutil.copytree(base.submitted, course.submitted)
+            shutil.copytree(base.cache, course.cache)
+            shutil.copy(base.db_path, course.db_path)
+            address = clusters[workers][0] if engine == "dask" else None
             start = time.perf_counter()
             summary = grade(course, workers=workers, progress=False, scheduler=address)
             elapsed = time.perf_counter() - start
-        finally:
-            _stop(procs)
-        assert not summary["failures"], summary["failures"]
-        rows[(engine, workers)] = (elapsed, summary["graded"])
-        print(f"  {name}: {engine} x{workers}: {summary['graded']} notebooks in {elapsed:.1f} s", flush=True)
+            assert not summary["failures"], summary["failures"]
+            rows[(engine, workers)].append(elapsed)
+            rows["notebooks"] = summary["graded"]
+            print(f"  {name}, round {round_ + 1}: {engine} x{workers}: {summary['graded']} notebooks in "
+                  f"{elapsed:.1f} s", flush=True)
+            shutil.rmtree(grading)
     return rows
 
 
-def _print_class(name: str, rows: dict) -> dict:
-    count = rows[("local", 1)][1]
-    per = {key: rows[key][0] / count for key in CONFIGS}
+def _print_class(name: str, rows: dict, started: dict) -> dict:
+    count = rows["notebooks"]
+    best = {key: min(rows[key]) for key in CONFIGS}
+    per = {key: best[key] / count for key in CONFIGS}
     print(f"\n{name}: {count} notebooks, {os.cpu_count()} cores (shared with the coordinator, the scheduler "
-          "and anything else running)")
-    print(f"{'engine':<8} {'processes':>9} {'seconds':>8} {'s/notebook':>10} {'per minute':>10}")
+          f"and anything else running); the fastest of {len(rows[CONFIGS[0]])} round(s)")
+    print(f"{'engine':<8} {'processes':>9} {'seconds':>8} {'s/notebook':>10} {'per minute':>10}   all rounds")
     for engine, workers in CONFIGS:
-        seconds = rows[(engine, workers)][0]
+        seconds = best[(engine, workers)]
         print(f"{engine:<8} {workers:>9} {seconds:>8.1f} {per[(engine, workers)]:>10.2f} "
-              f"{60 * count / seconds:>10.1f}")
-    local_up = rows[("local", 1)][0] / rows[("local", 2)][0]
-    dask_up = rows[("dask", 1)][0] / rows[("dask", 2)][0]
+              f"{60 * count / seconds:>10.1f}   {' '.join(f'{t:.1f}' for t in rows[(engine, workers)])}")
+    local_up = best[("local", 1)] / best[("local", 2)]
+    dask_up = best[("dask", 1)] / best[("dask", 2)]
     print(f"2 vs 1 speed-up: local pool {local_up:.2f}x (parallel efficiency {50 * local_up:.0f} %: the "
           f"ceiling on this machine), dask {dask_up:.2f}x (target >= 1.7 with a free core per worker; "
           f"{100 * dask_up / local_up:.0f} % of the local ceiling)")
     for workers in (1, 2):
-        local, dask = rows[("local", workers)][0], rows[("dask", workers)][0]
+        local, dask = best[("local", workers)], best[("dask", workers)]
         print(f"dask overhead per notebook with {workers} process(es): (dask - local) / local = "
               f"{(dask - local) / count:+.2f} s = {100 * (dask - local) / local:+.1f} % (target <= 5 %)")
-    print(f"one-time: starting the workers (with --preload, before grading) took "
-          f"{rows['dask-start1'][0]:.1f} s for 1, {rows['dask-start2'][0]:.1f} s for 2")
+    print(f"one-time, before grading: starting the workers (--preload) took {started[1]:.1f} s for 1, "
+          f"{started[2]:.1f} s for 2")
     return {"local_up": local_up, "dask_up": dask_up, "per": per}
 
 
-def _fixed_costs(release: Path, ports: _Ports) -> dict:
-    """The costs of one job that are not the sandbox run: the coordinator's encoding, a scheduler round
-    trip, the worker's code check (cached and not), and the same fixture run here and on a worker."""
+def _fixed_costs(release: Path, address: str) -> dict:
+    """The costs of one job that are not the sandbox run: the coordinator's work, the encoding, a
+    scheduler round trip, the worker's code check (cached and not), and the same fixture run here and on
+    a worker (in turn)."""
     import json
 
     from autograder import distributed
@@ -197,6 +201,9 @@ def _fixed_costs(release: Path, ports: _Ports) -> dict:
         prepared = prepare(course, "student000", "02-arrays", expected)
         shared = distributed.shared_blobs([course.release / "02-arrays"])
         digest = distributed.manifest_digest(distributed.code_manifest())
+        text = distributed.job_text(prepared, limits, digest, set(shared))
+        distributed.store_blobs(shared)
+        outcome = distributed.outcome_from(json.loads(distributed.run_job(text)))
 
         def best(fn, n=20):
             times = []
@@ -205,18 +212,6 @@ def _fixed_costs(release: Path, ports: _Ports) -> dict:
                 fn()
                 times.append(time.perf_counter() - start)
             return min(times)
-
-        out["prepare (read, rebuild; also done by the local pool)"] = best(
-            lambda: prepare(course, "student000", "02-arrays", expected))
-        out["job_text (files by digest, JSON)"] = best(lambda: distributed.job_text(prepared, limits, digest,
-                                                                                   set(shared)))
-        out["code check, full (old: every job)"] = best(lambda: distributed.manifest_digest(
-            distributed.code_manifest()), 5)
-        out["code check, cached by file stat (now)"] = best(distributed._worker_code.get)
-        text = distributed.job_text(prepared, limits, digest, set(shared))
-        distributed.store_blobs(shared)
-        out["fixture run, in this process (run_job)"] = best(lambda: distributed.run_job(text), 3)
-        outcome = distributed.outcome_from(json.loads(distributed.run_job(text)))
 
         def coordinator_work():
             from autograder.gradebook import open_gradebook
@@ -231,22 +226,29 @@ def _fixed_costs(release: Path, ports: _Ports) -> dict:
 
         coordinator_work()  # the gradebook's first write creates the student
         out["coordinator's work per notebook (prepare, encode, score, store)"] = best(coordinator_work, 5)
-        address, procs, _ = _cluster(1, ports)
+        out["  of which job_text (files by digest, JSON)"] = best(
+            lambda: distributed.job_text(prepared, limits, digest, set(shared)))
+        out["code check on a worker, full (before: every job)"] = best(
+            lambda: distributed.manifest_digest(distributed.code_manifest()), 5)
+        out["code check on a worker, cached by file stat (now)"] = best(distributed._worker_code.get)
+        client = distributed.connect(address)
         try:
-            client = distributed.connect(address)
-            try:
-                client.run(distributed.store_blobs, shared)
-                out["scheduler round trip (a no-op task)"] = best(
-                    lambda: client.submit(len, "x", pure=False).result(), 20)
+            client.run(distributed.store_blobs, shared)
+            out["scheduler round trip (a no-op task)"] = best(
+                lambda: client.submit(len, "x", pure=False).result(), 20)
+            here, there = [], []
+            for _ in range(4):
+                start = time.perf_counter()
+                distributed.run_job(text)
+                here.append(time.perf_counter() - start)
+                start = time.perf_counter()
                 answer = client.submit(distributed.run_job, text, pure=False).result()
-                out["fixture run, on a worker (submit to result)"] = best(
-                    lambda: client.submit(distributed.run_job, text, pure=False).result(), 3)
-                out["answer size (bytes)"] = len(answer)
-                json.loads(answer)
-            finally:
-                client.close()
+                there.append(time.perf_counter() - start)
+            out["fixture run, in this process (run_job)"] = min(here)
+            out["fixture run, on a worker (submit to result)"] = min(there)
+            out["answer size (bytes)"] = len(answer)
         finally:
-            _stop(procs)
+            client.close()
     return out
 
 
@@ -256,34 +258,49 @@ def main() -> dict:
 
     n = int(os.environ.get("BENCH_GRADING_N", "8"))
     real_n = int(os.environ.get("BENCH_CLUSTER_REAL_N", "2"))
+    repeat = int(os.environ.get("BENCH_CLUSTER_REPEAT", "3"))
     ports = _Ports()
     results = {}
-    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
-        tmp = Path(tmp)
-        fixture = Course(solutions=FIXTURE, release=tmp / "course", grading=tmp / "release-g")
-        release(course=fixture)
-        rows = _grade_class("fixture", FIXTURE, fixture.release, lambda c: _make_class(c, n), tmp, ports)
-        results["fixture"] = _print_class(f"Fixture class ({n} submissions per assignment)", rows)
-        if real_n:
-            rows = _grade_class("course", ROOT / "solutions", ROOT / "course",
-                                lambda c: _solution_class(c, REAL, real_n), tmp, ports)
-            results["course"] = _print_class(
-                f"Course notebooks ({', '.join(REAL)}: the solutions, submitted by {real_n} students)", rows)
-        costs = _fixed_costs(fixture.release, ports)
+    clusters = {}
+    try:
+        for workers in (1, 2):  # started once, before any clock; idle while the other engine runs
+            clusters[workers] = _cluster(workers, ports)
+        started = {workers: cluster[2] for workers, cluster in clusters.items()}
+        with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+            tmp = Path(tmp)
+            fixture = Course(solutions=FIXTURE, release=tmp / "course", grading=tmp / "release-g")
+            release(course=fixture)
+            rows = _grade_class("fixture", FIXTURE, fixture.release, lambda c: _make_class(c, n), tmp,
+                                clusters, repeat)
+            results["fixture"] = _print_class(f"Fixture class ({n} submissions per assignment)", rows,
+                                              started)
+            if real_n:
+                rows = _grade_class("course", ROOT / "solutions", ROOT / "course",
+                                    lambda c: _solution_class(c, REAL, real_n), tmp, clusters, 1)
+                results["course"] = _print_class(
+                    f"Course notebooks ({', '.join(REAL)}: the solutions, submitted by {real_n} students)",
+                    rows, started)
+            costs = _fixed_costs(fixture.release, clusters[1][0])
+    finally:
+        for cluster in clusters.values():
+            _stop(cluster[1])
     print("\nWhere a Dask job's time goes besides the sandbox (fixture 02-arrays, best of several):")
     for what, value in costs.items():
-        print(f"  {what:<48} {value:>10.4f}" if "bytes" not in what else f"  {what:<48} {value:>10d}")
-    per_job = (costs["job_text (files by digest, JSON)"] + costs["code check, cached by file stat (now)"]
+        print(f"  {what:<66} {value:>8.4f}" if "bytes" not in what else f"  {what:<66} {value:>8d}")
+    per_job = (costs["  of which job_text (files by digest, JSON)"]
+               + costs["code check on a worker, cached by file stat (now)"]
                + costs["scheduler round trip (a no-op task)"])
     run = costs["fixture run, in this process (run_job)"]
     print(f"fixed cost per job (encoding, code check, round trip): {per_job:.3f} s = "
           f"{100 * per_job / run:.1f} % of a {run:.2f} s fixture run")
     coordinator = costs["coordinator's work per notebook (prepare, encode, score, store)"]
     remote = costs["fixture run, on a worker (submit to result)"]
-    print(f"with a free core per worker and one for the coordinator, the coordinator's serial work "
-          f"({coordinator:.3f} s per notebook) is what limits the workers: 2 Dask workers would be about "
-          f"{min(2.0, remote / coordinator):.2f}x one on the fixture notebooks (the real notebooks' longer "
-          f"runs leave even more room)")
+    # with a free core per worker and one for the coordinator, W workers finish a notebook every
+    # max(run / W, coordinator's serial work) seconds
+    estimate = max(remote, coordinator) / max(remote / 2, coordinator)
+    print(f"with a free core per worker and one for the coordinator: {coordinator:.3f} s of serial work per "
+          f"notebook on the coordinator against a {remote:.2f} s run, so 2 Dask workers would be about "
+          f"{estimate:.2f}x one on the fixture notebooks (longer real notebooks: closer still to 2x)")
     for name, r in results.items():
         print(f"  measured here ({name}): dask {r['dask_up']:.2f}x, local pool ceiling {r['local_up']:.2f}x")
     results["costs"] = costs
