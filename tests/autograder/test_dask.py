@@ -250,7 +250,9 @@ def test_a_worker_without_the_release_files_gets_them_with_its_job(scheduler, gr
     monkeypatch.setattr(distributed, "with_blobs", lambda text, sent: resent.append(1) or real(text, sent))
     summary = grade(course, scheduler=address, limits=classroom.LIMITS, progress=False)
     assert not summary["failures"], summary["failures"]
-    assert len(resent) == 2  # the 02-arrays jobs (data.csv); 01-basics has no release file
+    # the 02-arrays jobs need data.csv (01-basics has no release file): the first one asks for it; the
+    # other asks too if it reached the worker before the resent job left the file in its cache
+    assert 1 <= len(resent) <= 2
     for student, assignment in chosen:
         ours = json.loads((course.results / student / f"{assignment}.json").read_text(encoding="utf-8"))
         assert _scores(ours) == _scores(graded_class["results"][(student, assignment)]), (student, assignment)
