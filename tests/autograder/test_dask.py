@@ -256,3 +256,22 @@ def test_a_worker_without_the_release_files_gets_them_with_its_job(scheduler, gr
     for student, assignment in chosen:
         ours = json.loads((course.results / student / f"{assignment}.json").read_text(encoding="utf-8"))
         assert _scores(ours) == _scores(graded_class["results"][(student, assignment)]), (student, assignment)
+
+
+def test_a_job_carries_the_files_the_sandbox_would_start_with(tmp_path):
+    """run_files chooses as the sandbox does (sandbox.start_files): regular files, the submission's over
+    the release's, no notebooks, no timestamp.txt, no links, no hidden folders."""
+    from autograder import distributed
+
+    release, submission = tmp_path / "release", tmp_path / "submission"
+    for folder in (release, submission):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "02-arrays.ipynb").write_text("{}")
+    (release / "data.csv").write_text("release")
+    (release / "sub" / "kept.txt").write_text("kept")
+    (submission / "data.csv").write_text("student")
+    (submission / "timestamp.txt").write_text("now")
+    (submission / ".hidden").mkdir()
+    (submission / ".hidden" / "x.txt").write_text("x")
+    (submission / "link.txt").symlink_to(release / "data.csv")
+    assert distributed.run_files([release, submission]) == {"data.csv": b"student", "sub/kept.txt": b"kept"}
