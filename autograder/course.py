@@ -207,8 +207,9 @@ def folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def versions() -> str:
-    """Python's version and the installed versions of :data:`GRADE_LIBRARIES`, one per line."""
+def library_versions() -> str:
+    """Python's version and the installed version of each of :data:`GRADE_LIBRARIES`, one per line
+    (``name==version`` or ``name absent``): the environment's part of :func:`fingerprint`."""
     from importlib import metadata
 
     lines = [sys.version]
@@ -219,8 +220,6 @@ def versions() -> str:
             lines.append(f"{name} absent")
     return "\n".join(lines)
 
-
-_versions = versions  # the name distributed.py imports
 
 
 def fingerprint(*folders: Path, code: bool = True, code_root: Path = ROOT) -> str:
@@ -239,5 +238,5 @@ def fingerprint(*folders: Path, code: bool = True, code_root: Path = ROOT) -> st
     parts = [folder_digest(folder) for folder in folders]
     if code:
         parts += [folder_digest(Path(code_root) / package) for package in FINGERPRINT_PACKAGES]
-        parts.append(hashlib.sha256(versions().encode()).hexdigest())
+        parts.append(hashlib.sha256(library_versions().encode()).hexdigest())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]

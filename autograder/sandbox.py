@@ -781,28 +781,49 @@ def _kill_uid(uid: int) -> None:
         time.sleep(0.02)
 
 
-def copy_inputs(files, dest: Path) -> None:
-    """What a job's working folder starts with: each entry of ``files`` (a folder or a list of folders and
-    files) in order, later ones replacing earlier ones; a folder through :func:`_copy_tree`, a file (a
-    hidden split's images, autograder/capstone.py) by its name at the top."""
+def input_files(files, max_bytes: int = 256 * MiB) -> dict[str, Path]:
+    """What a job's working folder starts with, as {relative posix path: source file}: each entry of
+    ``files`` (a folder, or a list of folders and files) in order, later ones replacing earlier ones; a
+    folder's files as :func:`start_files` chooses them, a single file (a hidden split's images,
+    autograder/capstone.py) by its name at the top. A later entry replaces an earlier file or folder of
+    the same path whole (a submitted folder named like the grader's file cannot survive beside it)."""
+    out: dict[str, Path] = {}
     for entry in [files] if isinstance(files, (str, Path)) else files or []:
         entry = Path(entry)
         if entry.is_dir():
-            _copy_tree(entry, dest)
+            found = start_files(entry, max_bytes)
         elif entry.is_file() and not entry.is_symlink():
-            target = dest / entry.name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
-            shutil.copyfile(entry, target, follow_symlinks=False)
+            found = [(entry.name, entry)]
+        else:
+            continue
+        for rel, path in found:
+            parents = {"/".join(rel.split("/")[:k]) for k in range(1, rel.count("/") + 1)}
+            for old in [o for o in out if o in parents or o.startswith(rel + "/")]:
+                del out[old]
+            out[rel] = path
+    return out
 
 
-def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
-    """Copy regular files and folders only (no symlinks, devices or FIFOs), up to ``max_bytes``; no
-    notebooks (the solution's would hold the answers), no timestamp.txt, and no ``hidden/`` folder (the
+def copy_inputs(files, dest: Path) -> None:
+    """Copy :func:`input_files` of ``files`` into ``dest`` (a sandbox's working folder)."""
+    for rel, path in input_files(files).items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest / rel, follow_symlinks=False)
+
+
+def copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
+    """Copy the files of :func:`start_files` (a sandbox's starting files) from ``src`` into ``dest``."""
+    for rel, path in start_files(src, max_bytes):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest / rel, follow_symlinks=False)
+
+
+def start_files(src: Path, max_bytes: int = 256 * MiB) -> list[tuple[str, Path]]:
+    """The files of ``src`` a sandbox starts with, as (relative posix path, path): regular files only
+    (no symlinks, devices or FIFOs), up to ``max_bytes`` in all; no notebooks (the solution's would hold
+    the answers), no timestamp.txt, no dot-folders or bytecode caches, and no ``hidden/`` folder (the
     hidden test splits: the labels never enter a sandbox)."""
-    total = 0
+    total, out = 0, []
     for root, dirs, names in os.walk(src, followlinks=False):
         rel = Path(root).relative_to(src)
         dirs[:] = [
@@ -811,7 +832,6 @@ def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
             if not d.startswith(".") and d not in ("__pycache__", HIDDEN_DIR)
             and not os.path.islink(os.path.join(root, d))
         ]
-        (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in names:
             path = Path(root) / name
             try:
@@ -823,4 +843,5 @@ def _copy_tree(src: Path, dest: Path, max_bytes: int = 256 * MiB) -> None:
             if name.endswith(".ipynb") or name == "timestamp.txt":
                 continue
             total += info.st_size
-            shutil.copyfile(path, dest / rel / name, follow_symlinks=False)
+            out.append(((rel / name).as_posix(), path))
+    return out

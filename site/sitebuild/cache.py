@@ -4,7 +4,7 @@ A notebook's key covers what its execution can depend on, and nothing else, so t
 grading code does not re-execute every notebook: the files of its assignment folder, every file of
 ``tinygrad_ref/``, the files of ``autograder/`` that the notebook's code imports (the check helpers and
 the kernel side of the rules, and whatever those import, found by reading the imports:
-:func:`imported_files`), Python's and the numerical libraries' versions (``course.versions``), and
+:func:`imported_files`), Python's and the numerical libraries' versions (``course.library_versions``), and
 :data:`CACHE_VERSION`. A rebuild re-executes only the notebooks whose key changed. (The grader keys a
 solution's run by ``course.fingerprint``, which covers all of ``autograder/``: a grading-code change can
 change a grade, not a notebook's outputs.)"""
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import ROOT, file_digests, folder_digest, notebook_path, versions
+from autograder.course import ROOT, file_digests, folder_digest, library_versions, notebook_path
 from autograder.rules import parse_cell
 
 CACHE_VERSION = "2"  # how an executed notebook is stored; a new version sets every notebook running again
@@ -44,7 +44,7 @@ def _code_digest(folder: Path, code_root: Path) -> str:
     for path in imported_files(_sources(folder), code_root):
         rel = path.relative_to(code_root).as_posix()
         h.update(f"{rel}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
-    h.update(versions().encode())
+    h.update(library_versions().encode())
     return h.hexdigest()
 
 

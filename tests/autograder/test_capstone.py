@@ -392,8 +392,8 @@ def test_hidden_split_and_check_accuracy_mistakes_are_instructor_errors(tmp_path
         expectations(course, ASSIGNMENT, LIMITS)
 
 
-def test_release_bundle_and_dask_pack_keep_the_labels_where_they_belong(tmp_path):
-    from autograder.distributed import pack
+def test_release_bundle_and_dask_jobs_keep_the_labels_where_they_belong(tmp_path):
+    from autograder.distributed import run_files
     from autograder.gradescope import build_bundle
     from autograder.release import release
 
@@ -408,7 +408,7 @@ def test_release_bundle_and_dask_pack_keep_the_labels_where_they_belong(tmp_path
     assert f"solutions/{ASSIGNMENT}/hidden/{SPLIT}_labels.npy" in names
     assert not [n for n in names if n.startswith("course/") and "hidden" in n]
     hidden = course.solutions / ASSIGNMENT / "hidden"
-    packed = pack([course.solutions / ASSIGNMENT, hidden / f"{SPLIT}_images.npy"])
+    packed = run_files([course.solutions / ASSIGNMENT, hidden / f"{SPLIT}_images.npy"])
     assert f"{SPLIT}_images.npy" in packed and not [n for n in packed if "hidden" in n or "labels" in n]
 
 
@@ -533,3 +533,23 @@ def test_record_mode_records_predictions_on_the_hidden_images_only(tmp_path, mon
     assert status == "error" and f"{SPLIT}_images.npy) could not be read" in message
     assert got[("again", 0)][0] == "ok" and got[("again", 0)][1].dtype == np.int64
     assert seen == [120]  # the hidden images, never the validation split: nothing is compared here
+
+
+def test_a_later_input_replaces_an_earlier_file_or_folder_of_the_same_path(tmp_path):
+    from autograder.sandbox import copy_inputs, input_files
+
+    release, submission, grader = tmp_path / "release", tmp_path / "submission", tmp_path / "grader"
+    (release / "data").mkdir(parents=True)
+    (release / "data" / "a.txt").write_text("release")
+    (submission / f"{SPLIT}_images.npy" / "inside").mkdir(parents=True)  # a folder named like the file
+    (submission / f"{SPLIT}_images.npy" / "inside" / "x").write_text("student")
+    (submission / "data").write_text("a file where the release has a folder")
+    grader.mkdir()
+    (grader / f"{SPLIT}_images.npy").write_bytes(b"grader's")
+    files = input_files([release, submission, grader / f"{SPLIT}_images.npy"])
+    assert sorted(files) == ["data", f"{SPLIT}_images.npy"]
+    dest = tmp_path / "work"
+    dest.mkdir()
+    copy_inputs([release, submission, grader / f"{SPLIT}_images.npy"], dest)
+    assert (dest / f"{SPLIT}_images.npy").read_bytes() == b"grader's"
+    assert (dest / "data").read_text() == "a file where the release has a folder"

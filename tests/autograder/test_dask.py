@@ -33,10 +33,19 @@ CHOSEN = [("honest", "01-basics"), ("honest", "02-arrays"), ("blank", "01-basics
           ("honest_big_print", "01-basics")]
 
 
+# AUTOGRADER_DASK_PORTS=8790-8799 keeps the scheduler in that range (a machine shared with other servers)
+PORTS = [int(p) for p in os.environ.get("AUTOGRADER_DASK_PORTS", "0-0").split("-")]
+
+
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for port in range(PORTS[0], PORTS[1] + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in {PORTS}")
 
 
 def _start(args, env=None, cwd=None) -> subprocess.Popen:
@@ -58,8 +67,10 @@ def _wait_for_workers(address: str, count: int, timeout: float = 120) -> None:
 
 
 def _worker(address: str, name: str, env=None, cwd=None) -> subprocess.Popen:
+    # --preload: the grading code is imported when the worker starts (as docs/instructor-guide.md says)
     return _start(["worker", address, "--name", name, "--nworkers", "1", "--nthreads", "1",
-                   "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=cwd)
+                   "--no-dashboard", "--host", "127.0.0.1", "--preload", "autograder.distributed"],
+                  env=env, cwd=cwd)
 
 
 @pytest.fixture
@@ -147,3 +158,120 @@ def test_a_worker_with_other_code_is_refused_naming_the_file(scheduler, tmp_path
     assert "autograder/checks.py" in run.stderr and "not used" in run.stderr
     assert "none of the 1 worker(s)" in run.stderr
     assert not grading.exists()
+
+
+def _reading_job(release: Path, digest: str, shared):
+    """A job whose one cell records the first number of the release file data.csv."""
+    from types import SimpleNamespace
+
+    from autograder import distributed
+    from autograder.sandbox import Limits
+
+    prepared = SimpleNamespace(
+        code={0: "from autograder import check\n"
+                 "check('first', float(open('data.csv').read().split(',')[0]))"},
+        stand_ins={0: "pass"}, folders=[release, release.parent / "no-submission-folder"])
+    return distributed.job_text(prepared, Limits(), digest, set(shared))
+
+
+def _first_number(answer: str) -> float:
+    from autograder.checks import parse_records
+
+    return parse_records(json.loads(answer)["records_text"])[("first", 0)][1]
+
+
+def test_a_changed_release_file_is_never_served_from_a_workers_cache(tmp_path):
+    """Run on this process as a worker would (run_job): files travel by digest, the worker keeps the
+    release's files by content, and a file whose bytes changed is asked for again, not taken from the
+    cache; bytes that do not match their digest are refused."""
+    from autograder import distributed
+
+    distributed.blobs.clear()
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "data.csv").write_text("1.5,2\n")
+    digest = distributed.manifest_digest(distributed.code_manifest())
+    old = distributed.shared_blobs([release])
+    distributed.store_blobs(old)  # what grade_on_cluster sends each worker once
+    job = _reading_job(release, digest, old)
+    assert json.loads(job)["blobs"] == {}  # named by digest only
+    assert _first_number(distributed.run_job(job)) == 1.5
+
+    (release / "data.csv").write_text("3.5,2\n")
+    new = distributed.shared_blobs([release])
+    job = _reading_job(release, digest, new)  # the coordinator assumes the worker has the new file
+    answer = json.loads(distributed.run_job(job))
+    assert answer == {"missing": sorted(new)}  # not the cached old bytes
+    assert _first_number(distributed.run_job(distributed.with_blobs(job, new))) == 3.5
+    assert distributed.with_blobs(distributed.with_blobs(job, new), new) is None
+
+    forged = json.loads(_reading_job(release, digest, set()))
+    forged["blobs"] = {d: "MS41LDIK" for d in forged["blobs"]}  # "1.5,2\n" under the new file's digest
+    assert "damaged" in json.loads(distributed.run_job(json.dumps(forged)))["error"]
+    other_code = _reading_job(release, "0" * 64, new)
+    assert "checkout differs" in json.loads(distributed.run_job(other_code))["error"]
+    distributed.blobs.clear()
+
+
+def test_a_workers_code_digest_is_recomputed_when_a_code_file_changes(tmp_path):
+    from autograder import distributed
+
+    for package in ("autograder", "tinygrad_ref"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = distributed.manifest_digest(distributed.code_manifest(tmp_path))
+    assert distributed._worker_code.get(tmp_path) == before
+    with open(tmp_path / "autograder" / "checks.py", "a", encoding="utf-8") as f:
+        f.write("\n# edited while the worker runs\n")
+    after = distributed._worker_code.get(tmp_path)
+    assert after != before
+    assert after == distributed.manifest_digest(distributed.code_manifest(tmp_path))
+
+
+def test_a_worker_without_the_release_files_gets_them_with_its_job(scheduler, graded_class, tmp_path,
+                                                                    monkeypatch):
+    """When a worker lacks a release file (it joined or restarted after the files were sent), it asks
+    for it and grades the job with it: the grades equal the local grades."""
+    from autograder import distributed
+    from autograder.pipeline import grade
+
+    address, workers = scheduler
+    workers.append(_worker(address, "w1"))
+    _wait_for_workers(address, 1)
+    local = graded_class["course"]
+    course = Course(solutions=local.solutions, release=local.release, grading=tmp_path / "grading")
+    subs = {(s.student, s.assignment): s for s in graded_class["subs"]}
+    chosen = [("honest", "02-arrays"), ("blank", "02-arrays"), ("honest", "01-basics")]
+    for key in chosen:
+        classroom.write(course, subs[key])
+    # len takes the files and stores nothing: no worker has them when the jobs arrive
+    monkeypatch.setattr(distributed, "store_blobs", len)
+    resent = []
+    real = distributed.with_blobs
+    monkeypatch.setattr(distributed, "with_blobs", lambda text, sent: resent.append(1) or real(text, sent))
+    summary = grade(course, scheduler=address, limits=classroom.LIMITS, progress=False)
+    assert not summary["failures"], summary["failures"]
+    # the 02-arrays jobs need data.csv (01-basics has no release file): the first one asks for it; the
+    # other asks too if it reached the worker before the resent job left the file in its cache
+    assert 1 <= len(resent) <= 2
+    for student, assignment in chosen:
+        ours = json.loads((course.results / student / f"{assignment}.json").read_text(encoding="utf-8"))
+        assert _scores(ours) == _scores(graded_class["results"][(student, assignment)]), (student, assignment)
+
+
+def test_a_job_carries_the_files_the_sandbox_would_start_with(tmp_path):
+    """run_files chooses as the sandbox does (sandbox.start_files): regular files, the submission's over
+    the release's, no notebooks, no timestamp.txt, no links, no hidden folders."""
+    from autograder import distributed
+
+    release, submission = tmp_path / "release", tmp_path / "submission"
+    for folder in (release, submission):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "02-arrays.ipynb").write_text("{}")
+    (release / "data.csv").write_text("release")
+    (release / "sub" / "kept.txt").write_text("kept")
+    (submission / "data.csv").write_text("student")
+    (submission / "timestamp.txt").write_text("now")
+    (submission / ".hidden").mkdir()
+    (submission / ".hidden" / "x.txt").write_text("x")
+    (submission / "link.txt").symlink_to(release / "data.csv")
+    assert distributed.run_files([release, submission]) == {"data.csv": b"student", "sub/kept.txt": b"kept"}
