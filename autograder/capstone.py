@@ -382,12 +382,11 @@ def notebook_accuracy(nb) -> dict[str, dict]:
     return found
 
 
-def load_split(folder: Path, hidden: str) -> np.ndarray:
-    """The labels of the hidden split ``hidden`` of the assignment in ``folder`` (1-D integers, as many
-    as its images); AccuracySetupError naming the file and what to do. Trusted side only."""
-    from .course import HIDDEN_DIR
-
-    base = Path(folder) / HIDDEN_DIR
+def load_split(base: Path, hidden: str) -> np.ndarray:
+    """The labels of the hidden split ``hidden`` kept in the folder ``base`` (an assignment's
+    ``hidden/``: 1-D integers, as many as its images); AccuracySetupError naming the file and what to do.
+    Trusted side only."""
+    base = Path(base)
     images_path, labels_path = base / images_file(hidden), base / labels_file(hidden)
     how = (f"save the split with np.save('{images_path}', images) and np.save('{labels_path}', "
            "labels.astype(np.int64)) (docs/authoring.md)")

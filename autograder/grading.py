@@ -79,7 +79,7 @@ def expectations(course: Course, assignment: str, limits: Limits) -> dict:
         raise GradingError(f"{notebook}: {exc}") from exc
     try:  # the check_accuracy calls, their hidden splits' labels, the CPU budget (autograder/capstone.py)
         accuracy = capstone.notebook_accuracy(nb)
-        labels = {call["hidden"]: capstone.load_split(notebook.parent, call["hidden"])
+        labels = {call["hidden"]: capstone.load_split(notebook.parent / HIDDEN_DIR, call["hidden"])
                   for call in accuracy.values()}
         budget = capstone.notebook_budget_of(nb)
     except capstone.AccuracySetupError as exc:
