@@ -1,0 +1,449 @@
+"""A pre-imported interpreter per grading worker, forked into a fresh sandbox for every notebook run.
+
+Importing PyTorch and TensorFlow costs most of a real notebook's grading time (10-20 s on 2 cores). The
+zygote pays it once per grading worker process:
+
+* The trusted worker starts the zygote in its own bubblewrap sandbox (:func:`sandbox.bwrap_command` with
+  ``zygote_jobs``: the same read-only code, cleared environment, no network, private /tmp and /dev/shm as
+  every sandbox), as root of the machine's user namespace but with only the capabilities it needs to
+  build a sandbox per run (``CAP_SYS_ADMIN`` for mounts and namespaces, ``CAP_SETUID``/``CAP_SETGID``,
+  ``CAP_NET_ADMIN`` for the run's loopback). It imports the course's heavy modules (:data:`PRELOAD`), runs
+  no operation of theirs (so neither has started a thread: a fork copies only the calling thread) and
+  never runs any cell: it has never seen student code.
+* For each run the worker sends it a request over a Unix socket with the run's two pipes (cells in,
+  output out). The zygote forks a *keeper*, which enters new mount, PID, IPC, UTS and network namespaces,
+  mounts a fresh tmpfs on /tmp and /dev/shm, binds the job's own folders at /work/job and /work/out and
+  detaches the folder of all jobs, then forks the *runner*: PID 1 of the new PID namespace, with a fresh
+  /proc. The runner sets the run's rlimits, takes the run's unprivileged user id (``setresuid`` from root
+  clears every capability), enters a user namespace of its own in which no further user namespace may be
+  created (what ``bwrap --disable-userns`` does today), drops that namespace's capabilities, closes every
+  file descriptor but its two pipes, and calls :func:`autograder.runner.main` unchanged. The keeper only
+  waits for it and reports how it ended.
+
+What a run cannot see of earlier runs: another process's memory (each run is a separate fork of the
+untouched zygote: modules, monkey-patches, environment, atexit hooks, signal handlers, threads and
+rlimits die with the run's processes), files (/tmp and /dev/shm are tmpfs mounts of its own mount
+namespace, freed with it; /work/job and /work/out are the job's own folders, removed by the worker),
+processes (its own PID namespace; every process of the run's user id is killed after the run, as
+today), System V IPC and sockets (its own IPC and network namespaces). What it shares with the zygote:
+read-only copy-on-write memory pages of the imported modules (a write copies the page into the run) and
+the read-only code mounts. The trusted watchdog in :mod:`autograder.sandbox` is unchanged: it finds the
+run's processes by user id, charges their proportional set size (a page shared with the zygote counts
+1/n), their cell and notebook times and their output, and kills every process of the user id on a
+breach; the zygote and the keeper run as root, are not the run's user, are outside its PID namespace, and
+survive it.
+
+Only when grading as root (bubblewrap without a user namespace of its own) and with ``AUTOGRADER_ZYGOTE``
+unset or not ``0``. A zygote that does not start, dies or answers nonsense is replaced by the fresh
+sandbox of :mod:`autograder.sandbox` for the runs that follow (with a logged note), never by anything
+unsandboxed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import importlib
+import json
+import logging
+import os
+import select
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger("autograder")
+
+PRELOAD = (
+    "numpy",
+    "scipy",
+    "torch",
+    "tensorflow",
+    "keras",
+    "matplotlib.pyplot",
+    "IPython.core.interactiveshell",
+    "autograder.checks",
+    "autograder.runner",
+    "tinygrad_ref",
+)
+INSIDE_JOBS = "/work/jobs"  # where the zygote sees the worker's job folders (hidden from each run)
+START_TIMEOUT = 600.0  # seconds the worker waits for the zygote's imports before giving up on it
+
+# ---------------------------------------------------------------- the trusted side (grading worker)
+
+
+def enabled() -> bool:
+    """The zygote serves runs when grading as root and ``AUTOGRADER_ZYGOTE`` is not ``0``."""
+    return os.environ.get("AUTOGRADER_ZYGOTE", "1") != "0" and os.geteuid() == 0
+
+
+class ZygoteRun:
+    """One run in a forked child, shaped like the ``subprocess.Popen`` the watchdog expects."""
+
+    pid = 0  # no process group of its own to kill: the watchdog kills the run's user id
+
+    def __init__(self, zygote: Zygote, stdin_fd: int, stdout_fd: int):
+        self.zygote = zygote
+        self.stdin = os.fdopen(stdin_fd, "wb", buffering=0)
+        self.stdout = os.fdopen(stdout_fd, "rb", buffering=0)
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.returncode = self.zygote.wait_exit(timeout)
+        return self.returncode
+
+
+class Zygote:
+    """The trusted handle of one zygote: its bubblewrap process and the socket to it."""
+
+    def __init__(self, uid: int, limits, python: str):
+        from . import sandbox
+
+        self.uid, self.python, self.key = uid, python, _limits_key(limits)
+        self.base = Path(tempfile.mkdtemp(prefix=f"autograder-zygote-{os.getpid()}-"))
+        os.chmod(self.base, 0o700)
+        self.jobs = self.base / "jobs"
+        self.jobs.mkdir(mode=0o700)
+        for name, text in (("passwd", "root:x:0:0::/root:/bin/sh\n"), ("group", "root:x:0:\n")):
+            (self.base / name).write_text(text)
+            os.chmod(self.base / name, 0o644)
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.log_path = self.base / "zygote.log"
+        with open(self.log_path, "wb") as log_file:
+            self.proc = subprocess.Popen(
+                sandbox.bwrap_command(self.base, uid, limits, python, zygote_fd=theirs.fileno()),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                preexec_fn=sandbox._set_limits(limits),
+                pass_fds=(theirs.fileno(),),
+            )
+        theirs.close()
+        self.ready = False
+        self.busy = False
+
+    def start(self, timeout: float = START_TIMEOUT) -> bool:
+        """Wait until the zygote has imported :data:`PRELOAD`; False if it did not."""
+        message = self._receive(timeout)
+        self.ready = bool(message and message.get("ready"))
+        return self.ready
+
+    def _receive(self, timeout: float | None) -> dict | None:
+        """The zygote's next message; None after ``timeout`` seconds; {"dead": ...} when it is gone."""
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            return None
+        try:
+            data = self.sock.recv(65536)
+            message = json.loads(data) if data else {"dead": "the zygote closed its socket"}
+        except (OSError, ValueError) as error:
+            message = {"dead": f"the zygote's answer was unreadable ({error})"}
+        return message if isinstance(message, dict) else {"dead": "the zygote's answer was not an object"}
+
+    def alive(self) -> bool:
+        return self.ready and self.proc.poll() is None
+
+    def run(self, job: Path, limits) -> ZygoteRun | None:
+        """Start a run of the job folder ``job`` (under :attr:`jobs`); None if the zygote refused."""
+        cells_r, cells_w = os.pipe()
+        out_r, out_w = os.pipe()
+        request = {
+            "job": job.name,
+            "uid": self.uid,
+            "tmp_size": int(limits.tmp_size),
+            "shm_size": int(min(limits.tmp_size, 64 * 2**20)),
+            "rlimits": _rlimits(limits),
+        }
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], [cells_r, out_w])
+            answer = self._receive(60.0)
+        except OSError as error:
+            answer = {"dead": str(error)}
+        finally:
+            os.close(cells_r)
+            os.close(out_w)
+        if not answer or not answer.get("started"):
+            os.close(cells_w)
+            os.close(out_r)
+            self.fail(f"it did not start a run ({answer})")
+            return None
+        self.busy = True
+        return ZygoteRun(self, cells_w, out_r)
+
+    def wait_exit(self, timeout: float | None) -> int:
+        message = self._receive(timeout)
+        if message is None:
+            raise subprocess.TimeoutExpired("zygote run", timeout)
+        self.busy = False
+        code = message.get("returncode")
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+        self.fail(f"it lost the run ({message})")
+        return -9
+
+    def fail(self, why: str) -> None:
+        log.warning("the grading zygote is replaced by a fresh sandbox per run: %s; its log:\n%s", why,
+                    self.log_tail())
+        self.ready = False
+        self.close(keep_jobs=True)  # the run that found it broken still uses its job folder
+
+    def log_tail(self) -> str:
+        try:
+            return self.log_path.read_bytes()[-2000:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def close(self, keep_jobs: bool = False) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not keep_jobs:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _limits_key(limits) -> tuple:
+    return tuple(sorted(_rlimits(limits).items()))
+
+
+def _rlimits(limits) -> dict[str, int]:
+    return {
+        "RLIMIT_NPROC": int(limits.processes),
+        "RLIMIT_FSIZE": int(limits.file_size),
+        "RLIMIT_CORE": 0,
+        "RLIMIT_DATA": int(limits.memory),
+        "RLIMIT_NOFILE": int(limits.open_files),
+    }
+
+
+_ZYGOTE: list[Zygote] = []  # this worker process's zygote (at most one)
+_REFUSED: list[str] = []  # why this worker stopped using zygotes
+
+
+def for_run(uid: int, limits, python: str) -> Zygote | None:
+    """This worker's live zygote for runs under ``limits`` (started on first use); None to run in a fresh
+    sandbox instead (zygote disabled, not root, or one failed to start in this worker)."""
+    if not enabled() or _REFUSED:
+        return None
+    if _ZYGOTE and (not _ZYGOTE[0].alive() or _ZYGOTE[0].key != _limits_key(limits)
+                    or _ZYGOTE[0].python != python or _ZYGOTE[0].uid != uid):
+        _ZYGOTE.pop().close()
+    if not _ZYGOTE:
+        zygote = Zygote(uid, limits, python)
+        if not zygote.start():
+            log.warning("the grading zygote did not start; grading in a fresh sandbox per run. Its log:\n%s",
+                        zygote.log_tail())
+            zygote.close()
+            _REFUSED.append("did not start")
+            return None
+        _ZYGOTE.append(zygote)
+    return _ZYGOTE[0]
+
+
+def shutdown() -> None:
+    while _ZYGOTE:
+        _ZYGOTE.pop().close()
+
+
+# ---------------------------------------------------------------- inside the zygote's sandbox
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                       ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
+
+
+def _umount(target: str) -> None:
+    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+
+
+def _unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def _drop_capabilities() -> None:
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(24)  # two zeroed __user_cap_data_struct: no capability at all
+    _check(_libc.capset(ctypes.c_char_p(header), data), "capset")
+
+
+def _loopback_up() -> None:
+    """``ip link set lo up`` in the run's network namespace (as bubblewrap does)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16sH14s", b"lo", 0, b"")
+        flags = struct.unpack("16sH14s", fcntl.ioctl(s, 0x8913, request))[1]  # SIOCGIFFLAGS
+        fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 0x1 | 0x40, b""))  # SIOCSIFFLAGS
+
+
+def _enter_run_namespaces(request: dict) -> None:
+    """In the keeper: a mount namespace with the run's own folders and temporary file systems, and new
+    PID (for its children), IPC, UTS and network namespaces."""
+    _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    job = f"{INSIDE_JOBS}/{os.path.basename(request['job'])}"
+    for target, size in (("/tmp", request["tmp_size"]), ("/dev/shm", request["shm_size"])):
+        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={int(size)}")
+    for source, target, flags in (
+        (f"{job}/work", "/work/job", MS_NOSUID | MS_NODEV),
+        (f"{job}/out", "/work/out", MS_NOSUID | MS_NODEV),
+        (f"{job}/passwd", "/etc/passwd", MS_RDONLY | MS_NOSUID | MS_NODEV),
+        (f"{job}/group", "/etc/group", MS_RDONLY | MS_NOSUID | MS_NODEV),
+    ):
+        _mount(source, target, None, MS_BIND)
+        _mount("none", target, None, MS_REMOUNT | MS_BIND | flags)
+    _umount(INSIDE_JOBS)
+    _loopback_up()
+
+
+def _become_run(request: dict, keep: tuple[int, int]) -> None:
+    """In the runner (PID 1 of the new PID namespace): fresh /proc, the run's rlimits and user id, a user
+    namespace that forbids new ones, no capabilities, no file descriptor of the zygote."""
+    import resource
+
+    _umount("/proc")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for part in ("sys", "sysrq-trigger", "irq", "bus"):  # as bubblewrap leaves them: read-only
+        if os.path.exists(f"/proc/{part}"):
+            _mount(f"/proc/{part}", f"/proc/{part}", None, MS_BIND | MS_REC)
+            _mount("none", f"/proc/{part}", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    # a second /proc, detached at once, through which the user namespace's limit is written below
+    os.makedirs("/tmp/.proc", exist_ok=True)
+    _mount("proc", "/tmp/.proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    private_proc = os.open("/tmp/.proc", os.O_DIRECTORY | os.O_RDONLY)
+    _umount("/tmp/.proc")
+    os.rmdir("/tmp/.proc")
+
+    cells, out = keep
+    os.dup2(cells, 0)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.closerange(3, private_proc)
+    os.closerange(private_proc + 1, 1 << 16)
+    os.setsid()
+    os.chdir("/work/job")
+    for name, value in request["rlimits"].items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    uid = int(request["uid"])
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from root to a user id that is not: every capability is cleared
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")  # its own /proc/self, as after exec
+    _unshare(CLONE_NEWUSER)
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{uid} {uid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    fd = os.open("sys/user/max_user_namespaces", os.O_WRONLY, dir_fd=private_proc)
+    try:
+        os.write(fd, b"0")
+    finally:
+        os.close(fd)
+        os.close(private_proc)
+    _drop_capabilities()
+
+
+def _serve_run(request: dict, fds: list[int], control: socket.socket) -> None:
+    """In the keeper (a fork of the zygote): build the run's sandbox, fork the runner, report its end."""
+    status = 127
+    try:
+        _enter_run_namespaces(request)
+        report_r, report_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 111
+            try:
+                control.close()
+                os.close(report_r)
+                os.close(report_w)
+                _become_run(request, (fds[0], fds[1]))
+                from autograder import runner
+
+                sys.argv = [runner.__file__, "/work/out/status.jsonl"]
+                code = runner.main(sys.argv[1:])
+            except BaseException as error:  # noqa: BLE001 - the run's end is reported, never raised
+                try:
+                    os.write(2, f"the sandbox's run ended: {type(error).__name__}: {error}\n".encode())
+                except OSError:
+                    pass
+            os._exit(code)
+        for fd in fds + [report_r, report_w]:
+            os.close(fd)
+        control.send(json.dumps({"started": True}).encode())
+        _, wait_status = os.waitpid(pid, 0)
+        status = os.waitstatus_to_exitcode(wait_status)
+    except BaseException as error:  # noqa: BLE001
+        try:
+            control.send(json.dumps({"started": False, "error": f"{type(error).__name__}: {error}"}).encode())
+        except OSError:
+            pass
+        status = 127
+    try:
+        control.send(json.dumps({"returncode": status}).encode())
+    finally:
+        os._exit(0)
+
+
+def serve(control_fd: int) -> int:
+    """The zygote's loop: import :data:`PRELOAD`, then one run per request, one at a time."""
+    control = socket.socket(fileno=control_fd)
+    loaded = []
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception as error:  # noqa: BLE001 - a missing optional library is imported by the run
+            print(f"zygote: {name} not preloaded: {type(error).__name__}: {error}", flush=True)
+    threads = len(os.listdir("/proc/self/task"))
+    if threads != 1:
+        control.send(json.dumps({"ready": False, "threads": threads}).encode())
+        return 1
+    control.send(json.dumps({"ready": True, "modules": loaded}).encode())
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 65536, 2)
+        except OSError:
+            return 0
+        if not message:
+            return 0  # the worker is gone
+        try:
+            request = json.loads(message)
+            if len(fds) != 2:
+                raise ValueError("a run needs two pipes")
+        except ValueError as error:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"started": False, "error": str(error)}).encode())
+            continue
+        keeper = os.fork()
+        if keeper == 0:
+            _serve_run(request, fds, control)
+        for fd in fds:
+            os.close(fd)
+        os.waitpid(keeper, 0)
+
+
+if __name__ == "__main__":
+    sys.exit(serve(int(sys.argv[1])))
