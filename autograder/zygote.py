@@ -318,7 +318,7 @@ def _enter_run_namespaces(request: dict) -> None:
     _loopback_up()
 
 
-def _become_run(request: dict, keep: tuple[int, int]) -> None:
+def _become_run(request: dict, keep: tuple[int, int, int]) -> None:
     """In the runner (PID 1 of the new PID namespace): fresh /proc, the run's rlimits and user id, a user
     namespace that forbids new ones, no capabilities, no file descriptor of the zygote."""
     import resource
@@ -336,12 +336,12 @@ def _become_run(request: dict, keep: tuple[int, int]) -> None:
     _umount("/tmp/.proc")
     os.rmdir("/tmp/.proc")
 
-    cells, out = keep
+    cells, out, report = keep
     os.dup2(cells, 0)
     os.dup2(out, 1)
     os.dup2(out, 2)
-    os.closerange(3, private_proc)
-    os.closerange(private_proc + 1, 1 << 16)
+    for low, high in _gaps(sorted({2, private_proc, report, 1 << 16})):
+        os.closerange(low, high)  # every descriptor of the zygote but these
     os.setsid()
     os.chdir("/work/job")
     for name, value in request["rlimits"].items():
@@ -365,35 +365,67 @@ def _become_run(request: dict, keep: tuple[int, int]) -> None:
     _drop_capabilities()
 
 
+def _gaps(kept: list[int]) -> list[tuple[int, int]]:
+    return [(a + 1, b) for a, b in zip(kept, kept[1:]) if b > a + 1]
+
+
+def _init(runner_pid: int, report: int) -> None:
+    """PID 1 of the run's PID namespace, as bubblewrap's own init: reap orphans, and when the runner
+    ends, report how and exit (which ends every process left in the namespace). The runner is not PID 1
+    itself: the kernel would shield it from its own signals (a ``kill -9`` of itself would be ignored)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)  # so that the output pipe ends when the runner's processes end
+    os.close(devnull)
+    while True:
+        try:
+            pid, wait_status = os.wait()
+        except ChildProcessError:
+            os._exit(0)
+        except InterruptedError:
+            continue
+        if pid == runner_pid:
+            os.write(report, str(os.waitstatus_to_exitcode(wait_status)).encode())
+            os._exit(0)
+
+
+def _run_in_namespace(request: dict, fds: list[int], report: int) -> None:
+    """In the forked child that is PID 1 of the run's namespace: become the run, fork the runner."""
+    code = 111
+    try:
+        _become_run(request, (fds[0], fds[1], report))
+        runner_pid = os.fork()
+        if runner_pid != 0:
+            _init(runner_pid, report)
+        os.close(report)
+        from autograder import runner
+
+        sys.argv = [runner.__file__, "/work/out/status.jsonl"]
+        code = runner.main(sys.argv[1:])
+    except BaseException as error:  # noqa: BLE001 - the run's end is reported, never raised
+        try:
+            os.write(2, f"the sandbox could not start the run: {type(error).__name__}: {error}\n".encode())
+        except OSError:
+            pass
+    os._exit(code)
+
+
 def _serve_run(request: dict, fds: list[int], control: socket.socket) -> None:
-    """In the keeper (a fork of the zygote): build the run's sandbox, fork the runner, report its end."""
-    status = 127
+    """In the keeper (a fork of the zygote): build the run's sandbox, fork its init, report its end."""
     try:
         _enter_run_namespaces(request)
         report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            code = 111
-            try:
-                control.close()
-                os.close(report_r)
-                os.close(report_w)
-                _become_run(request, (fds[0], fds[1]))
-                from autograder import runner
-
-                sys.argv = [runner.__file__, "/work/out/status.jsonl"]
-                code = runner.main(sys.argv[1:])
-            except BaseException as error:  # noqa: BLE001 - the run's end is reported, never raised
-                try:
-                    os.write(2, f"the sandbox's run ended: {type(error).__name__}: {error}\n".encode())
-                except OSError:
-                    pass
-            os._exit(code)
-        for fd in fds + [report_r, report_w]:
+            control.close()
+            os.close(report_r)
+            _run_in_namespace(request, fds, report_w)
+        for fd in fds + [report_w]:
             os.close(fd)
         control.send(json.dumps({"started": True}).encode())
         _, wait_status = os.waitpid(pid, 0)
-        status = os.waitstatus_to_exitcode(wait_status)
+        reported = os.read(report_r, 64)
+        status = int(reported) if reported else os.waitstatus_to_exitcode(wait_status)
     except BaseException as error:  # noqa: BLE001
         try:
             control.send(json.dumps({"started": False, "error": f"{type(error).__name__}: {error}"}).encode())
