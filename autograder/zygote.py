@@ -47,6 +47,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import select
 import shutil
 import socket
@@ -104,7 +105,7 @@ class Zygote:
     def __init__(self, uid: int, limits, python: str):
         from . import sandbox
 
-        self.uid, self.python, self.key = uid, python, _limits_key(limits)
+        self.uid, self.python, self.key = uid, python, _key(limits, python)
         self.base = Path(tempfile.mkdtemp(prefix=f"autograder-zygote-{os.getpid()}-"))
         os.chmod(self.base, 0o700)
         self.jobs = self.base / "jobs"
@@ -210,8 +211,13 @@ class Zygote:
             shutil.rmtree(self.base, ignore_errors=True)
 
 
-def _limits_key(limits) -> tuple:
-    return tuple(sorted(_rlimits(limits).items()))
+def _key(limits, python: str) -> tuple:
+    """What a zygote cannot change per run: the rlimits it started under (a run may only lower them), the
+    Python and the code it imported (the grader's packages as mounted now: a copy of the checkout gets
+    its own zygote)."""
+    from . import sandbox
+
+    return tuple(sorted(_rlimits(limits).items())), python, tuple(sandbox._mounts(python))
 
 
 def _rlimits(limits) -> dict[str, int]:
@@ -233,8 +239,8 @@ def for_run(uid: int, limits, python: str) -> Zygote | None:
     sandbox instead (zygote disabled, not root, or one failed to start in this worker)."""
     if not enabled() or _REFUSED:
         return None
-    if _ZYGOTE and (not _ZYGOTE[0].alive() or _ZYGOTE[0].key != _limits_key(limits)
-                    or _ZYGOTE[0].python != python or _ZYGOTE[0].uid != uid):
+    current = _ZYGOTE[0] if _ZYGOTE else None
+    if current and (not current.alive() or current.key != _key(limits, python) or current.uid != uid):
         _ZYGOTE.pop().close()
     if not _ZYGOTE:
         zygote = Zygote(uid, limits, python)
@@ -258,7 +264,7 @@ def shutdown() -> None:
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 
@@ -298,6 +304,26 @@ def _loopback_up() -> None:
         fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 0x1 | 0x40, b""))  # SIOCSIFFLAGS
 
 
+def _mount_points() -> list[str]:
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4] for line in f]
+    return [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), p) for p in points]
+
+
+def _fresh_tmpfs(target: str, size: int, scratch: str) -> None:
+    """A new empty tmpfs on ``target``, keeping the read-only mounts that lie below it (an environment
+    under /tmp, as bubblewrap mounts it over its own /tmp): the tmpfs is made on the empty mount point
+    ``scratch``, those mounts are moved into it, and it is moved onto ``target``."""
+    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
+    below = sorted({p for p in _mount_points() if p.startswith(target + "/")})
+    outermost = [p for p in below if not any(p.startswith(q + "/") for q in below)]
+    for point in outermost:
+        inside = scratch + point[len(target):]
+        os.makedirs(inside, mode=0o755, exist_ok=True)
+        _mount(point, inside, None, MS_MOVE)
+    _mount(scratch, target, None, MS_MOVE)
+
+
 def _enter_run_namespaces(request: dict) -> None:
     """In the keeper: a mount namespace with the run's own folders and temporary file systems, and new
     PID (for its children), IPC, UTS and network namespaces."""
@@ -305,7 +331,7 @@ def _enter_run_namespaces(request: dict) -> None:
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     job = f"{INSIDE_JOBS}/{os.path.basename(request['job'])}"
     for target, size in (("/tmp", request["tmp_size"]), ("/dev/shm", request["shm_size"])):
-        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={int(size)}")
+        _fresh_tmpfs(target, int(size), scratch="/work/out")
     for source, target, flags in (
         (f"{job}/work", "/work/job", MS_NOSUID | MS_NODEV),
         (f"{job}/out", "/work/out", MS_NOSUID | MS_NODEV),
