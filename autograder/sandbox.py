@@ -605,6 +605,8 @@ def run_cells(
         return _run(base, uid, cells, files, limits, python, server)
     finally:
         _kill_uid(uid)
+        if server is not None:
+            server.release()
         shutil.rmtree(base, ignore_errors=True)
 
 

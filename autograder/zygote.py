@@ -55,6 +55,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 log = logging.getLogger("autograder")
@@ -169,11 +170,11 @@ class Zygote:
             os.close(cells_r)
             os.close(out_w)
         if not answer or not answer.get("started"):
+            self.busy = False
             os.close(cells_w)
             os.close(out_r)
             self.fail(f"it did not start a run ({answer})")
             return None
-        self.busy = True
         return ZygoteRun(self, cells_w, out_r)
 
     def wait_exit(self, timeout: float | None) -> int:
@@ -186,6 +187,11 @@ class Zygote:
             return code
         self.fail(f"it lost the run ({message})")
         return -9
+
+    def release(self) -> None:
+        """After a run: a zygote whose run did not end as the protocol says is not used again."""
+        if self.busy:
+            self.fail("a run ended without its exit status")
 
     def fail(self, why: str) -> None:
         log.warning("the grading zygote is replaced by a fresh sandbox per run: %s; its log:\n%s", why,
@@ -231,14 +237,38 @@ def _rlimits(limits) -> dict[str, int]:
 
 
 _ZYGOTE: list[Zygote] = []  # this worker process's zygote (at most one)
-_REFUSED: list[str] = []  # why this worker stopped using zygotes
+_REFUSED: set[tuple] = set()  # keys (Python, code, rlimits) whose zygote did not start in this worker
+_LOCK = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    """A forked worker (the grading pool forks) starts its own zygote: its parent's stays the parent's."""
+    while _ZYGOTE:
+        try:
+            _ZYGOTE.pop().sock.close()
+        except OSError:
+            pass
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def for_run(uid: int, limits, python: str) -> Zygote | None:
     """This worker's live zygote for runs under ``limits`` (started on first use); None to run in a fresh
-    sandbox instead (zygote disabled, not root, or one failed to start in this worker)."""
-    if not enabled() or _REFUSED:
+    sandbox instead (zygote disabled, not root, busy, or one for this Python, code and limits failed to
+    start in this worker)."""
+    if not enabled() or _key(limits, python) in _REFUSED:
         return None
+    with _LOCK:
+        if _ZYGOTE and _ZYGOTE[0].busy:
+            return None  # one run at a time per zygote: a concurrent one (threads) gets a fresh sandbox
+        server = _live(uid, limits, python)
+        if server is not None:
+            server.busy = True
+        return server
+
+
+def _live(uid: int, limits, python: str) -> Zygote | None:
     current = _ZYGOTE[0] if _ZYGOTE else None
     if current and (not current.alive() or current.key != _key(limits, python) or current.uid != uid):
         _ZYGOTE.pop().close()
@@ -248,7 +278,7 @@ def for_run(uid: int, limits, python: str) -> Zygote | None:
             log.warning("the grading zygote did not start; grading in a fresh sandbox per run. Its log:\n%s",
                         zygote.log_tail())
             zygote.close()
-            _REFUSED.append("did not start")
+            _REFUSED.add(zygote.key)
             return None
         _ZYGOTE.append(zygote)
     return _ZYGOTE[0]

@@ -222,3 +222,18 @@ def test_switched_off_no_zygote_is_started(monkeypatch):
     started = time.monotonic()
     run = run_cells([(0, "import sys\nprint('torch' in sys.modules)")], None, LIMITS)
     assert run.completed and "False" in run.output_tail and not zygote._ZYGOTE, time.monotonic() - started
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("autograder-class")
+def test_the_class_grades_the_same_through_the_zygote_as_in_fresh_sandboxes(graded_class, released, tmp_path,
+                                                                             monkeypatch):
+    from . import classroom, conftest
+
+    assert zygote.enabled(), "graded_class must have been graded through zygotes (the default as root)"
+    monkeypatch.setenv("AUTOGRADER_ZYGOTE", "0")
+    done = conftest._grade_class(tmp_path / "fresh", released)
+    assert done["summary"]["failures"] == [] and done["connection"] is False
+    fresh = {(r["student"], r["assignment"]): classroom.scores(r) for r in done["summary"]["results"]}
+    forked = {key: classroom.scores(result) for key, result in graded_class["results"].items()}
+    assert len(forked) >= 30 and fresh == forked
