@@ -129,9 +129,9 @@ class Zygote:
         self.ready = False
         self.busy = False
 
-    def start(self, timeout: float = START_TIMEOUT) -> bool:
+    def start(self) -> bool:
         """Wait until the zygote has imported :data:`PRELOAD`; False if it did not."""
-        message = self._receive(timeout)
+        message = self._receive(START_TIMEOUT)
         self.ready = bool(message and message.get("ready"))
         return self.ready
 
@@ -189,9 +189,12 @@ class Zygote:
         return -9
 
     def release(self) -> None:
-        """After a run: a zygote whose run did not end as the protocol says is not used again."""
+        """After a run: a zygote whose run did not end as the protocol says is not used again, and the
+        folder of one that failed goes once its last run is over."""
         if self.busy:
             self.fail("a run ended without its exit status")
+        if not self.ready:
+            shutil.rmtree(self.base, ignore_errors=True)
 
     def fail(self, why: str) -> None:
         log.warning("the grading zygote is replaced by a fresh sandbox per run: %s; its log:\n%s", why,

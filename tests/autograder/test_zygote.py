@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -214,6 +216,16 @@ def test_a_dead_zygote_is_replaced():
     run = run_cells([(0, "print('ran', 1 + 1)")], None, LIMITS)
     assert run.completed and "ran 2" in run.output_tail
     assert _zygote() is not server and _zygote().alive()
+
+
+def test_a_zygote_that_does_not_start_leaves_runs_to_the_fresh_sandbox(monkeypatch, caplog):
+    zygote.shutdown()
+    monkeypatch.setattr(zygote, "START_TIMEOUT", 0.01)  # far too short for its imports
+    limits = dataclasses.replace(LIMITS, open_files=1000)  # a key of its own, refused from now on
+    runs = [run_cells([(0, "import sys\nprint('torch' in sys.modules)")], None, limits) for _ in range(2)]
+    assert all(run.completed and "False" in run.output_tail for run in runs), runs
+    assert not zygote._ZYGOTE and "did not start" in caplog.text
+    assert not list(Path(tempfile.gettempdir()).glob(f"autograder-zygote-{os.getpid()}-*"))
 
 
 def test_switched_off_no_zygote_is_started(monkeypatch):
