@@ -444,27 +444,40 @@ def _init(runner_pid: int, report: int) -> None:
         except InterruptedError:
             continue
         if pid == runner_pid:
-            os.write(report, str(os.waitstatus_to_exitcode(wait_status)).encode())
+            code = os.waitstatus_to_exitcode(wait_status)
+            code = 128 - code if code < 0 else code  # a signal, worded as bubblewrap's init words it
+            os.write(report, str(code).encode())
             os._exit(0)
 
 
 def _run_in_namespace(request: dict, fds: list[int], report: int) -> None:
     """In the forked child that is PID 1 of the run's namespace: become the run, fork the runner."""
-    code = 111
     try:
         _become_run(request, (fds[0], fds[1], report))
         runner_pid = os.fork()
-        if runner_pid != 0:
-            _init(runner_pid, report)
-        os.close(report)
-        from autograder import runner
-
-        sys.argv = [runner.__file__, "/work/out/status.jsonl"]
-        code = runner.main(sys.argv[1:])
-    except BaseException as error:  # noqa: BLE001 - the run's end is reported, never raised
+    except BaseException as error:  # noqa: BLE001 - no cell has run: the run ends here, reported
         try:
             os.write(2, f"the sandbox could not start the run: {type(error).__name__}: {error}\n".encode())
-        except OSError:
+        finally:
+            os._exit(111)
+    if runner_pid != 0:
+        _init(runner_pid, report)
+    os.close(report)
+    from autograder import runner
+
+    sys.argv = [runner.__file__, "/work/out/status.jsonl"]
+    try:
+        code = runner.main(sys.argv[1:])
+    except SystemExit as stop:  # what ``python -m autograder.runner`` would exit with
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:  # noqa: BLE001 - as Python ends on an uncaught exception: traceback, status 1
+        code = 1
+        try:
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001 - the code inside may have broken printing too
             pass
     os._exit(code)
 
