@@ -19,6 +19,11 @@ size, data segment per process, open files, no core dumps), and a watchdog in th
 every 50 ms checks the time of the current cell and of the notebook and the bytes of output, every
 100 ms (less often while measuring is slow) the memory all the sandbox's processes really use, and
 kills every process of the sandbox on a breach, recording why and in which cell.
+
+When grading as root, a run is not a new bubblewrap process but a fork of this worker's zygote
+(:mod:`autograder.zygote`: an interpreter in a sandbox like this one, with PyTorch and TensorFlow already
+imported) that enters namespaces, mounts, user id and rlimits of its own as above; the watchdog is the
+same. ``AUTOGRADER_ZYGOTE=0`` starts every run as a new bubblewrap process.
 """
 
 from __future__ import annotations
@@ -277,15 +282,15 @@ def bwrap_command(
     }
     for key, value in env.items():
         cmd += ["--setenv", key, value]
-    # bubblewrap runs as root here (no user namespace, so the user id below is a real, unprivileged one
-    # that owns nothing but the job's folders); it keeps only the right to change user ids, which setpriv
-    # uses once and drops with every other capability before Python starts.
     if zygote_fd is not None:
         # root of the machine's user namespace with only what building a sandbox per run takes; each run
         # gives up all of it before its first cell (autograder/zygote.py)
         for cap in ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_NET_ADMIN"):
             cmd += ["--cap-add", cap]
         return cmd + ["--", python, "-s", "-P", "-m", "autograder.zygote", str(zygote_fd)]
+    # bubblewrap runs as root here (no user namespace, so the user id below is a real, unprivileged one
+    # that owns nothing but the job's folders); it keeps only the right to change user ids, which setpriv
+    # uses once and drops with every other capability before Python starts.
     if os.geteuid() == 0:
         cmd += [
             "--cap-add",
