@@ -44,8 +44,9 @@ def select(
 
 
 def clean_stale_jobs() -> None:
-    """Remove job folders left by graders that were killed (their process no longer exists)."""
-    for path in Path(tempfile.gettempdir()).glob("autograder-job-*"):
+    """Remove job and zygote folders left by graders that were killed (their process no longer exists)."""
+    temp = Path(tempfile.gettempdir())
+    for path in [*temp.glob("autograder-job-*"), *temp.glob("autograder-zygote-*")]:
         try:
             pid = int(path.name.split("-")[2])
         except (IndexError, ValueError):

@@ -20,6 +20,11 @@ every 50 ms checks the time of the current cell and of the notebook and the byte
 100 ms (less often while measuring is slow) the memory all the sandbox's processes really use and, for a
 notebook with a CPU budget, the CPU time they used (read again at each cell's hand-over), and kills
 every process of the sandbox on a breach, recording why and in which cell.
+
+When grading as root, a run is not a new bubblewrap process but a fork of this worker's zygote
+(:mod:`autograder.zygote`: an interpreter in a sandbox like this one, with PyTorch and TensorFlow already
+imported) that enters namespaces, mounts, user id and rlimits of its own as above; the watchdog is the
+same. ``AUTOGRADER_ZYGOTE=0`` starts every run as a new bubblewrap process.
 """
 
 from __future__ import annotations
@@ -199,8 +204,12 @@ def _parents(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executable) -> list[str]:
-    """The bubblewrap command line that runs the in-sandbox runner on ``job``'s cells."""
+def bwrap_command(
+    job: Path, uid: int, limits: Limits, python: str = sys.executable, zygote_fd: int | None = None
+) -> list[str]:
+    """The bubblewrap command line that runs the in-sandbox runner on ``job``'s cells; with ``zygote_fd``,
+    the one that runs a zygote (:mod:`autograder.zygote`) over the job folders under ``job``/jobs, talking
+    over that file descriptor."""
     cmd = [
         BWRAP,
         "--unshare-ipc",
@@ -251,16 +260,11 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
                 made.add(parent)
     for source, inside in mounts:
         cmd += ["--ro-bind", source, inside]
-    cmd += [
-        "--bind",
-        str(job / "work"),
-        INSIDE_JOB,
-        "--bind",
-        str(job / "out"),
-        INSIDE_OUT,
-        "--chdir",
-        INSIDE_JOB,
-    ]
+    if zygote_fd is not None:  # each run binds its own folders over these (autograder/zygote.py)
+        cmd += ["--dir", INSIDE_JOB, "--dir", INSIDE_OUT, "--bind", str(job / "jobs"), "/work/jobs"]
+    else:
+        cmd += ["--bind", str(job / "work"), INSIDE_JOB, "--bind", str(job / "out"), INSIDE_OUT]
+    cmd += ["--chdir", INSIDE_JOB]
     env = {
         "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
@@ -284,6 +288,12 @@ def bwrap_command(job: Path, uid: int, limits: Limits, python: str = sys.executa
     }
     for key, value in env.items():
         cmd += ["--setenv", key, value]
+    if zygote_fd is not None:
+        # root of the machine's user namespace with only what building a sandbox per run takes; each run
+        # gives up all of it before its first cell (autograder/zygote.py)
+        for cap in ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_NET_ADMIN"):
+            cmd += ["--cap-add", cap]
+        return cmd + ["--", python, "-s", "-P", "-m", "autograder.zygote", str(zygote_fd)]
     # bubblewrap runs as root here (no user namespace, so the user id below is a real, unprivileged one
     # that owns nothing but the job's folders); it keeps only the right to change user ids, which setpriv
     # uses once and drops with every other capability before Python starts.
@@ -643,17 +653,23 @@ def run_cells(
     copy of the regular files of ``files`` (a folder or a list of folders, later ones overriding earlier
     ones; notebooks left out: the cells are what runs). Returns what happened; never raises for anything
     the code inside does."""
-    base = Path(tempfile.mkdtemp(prefix=f"autograder-job-{os.getpid()}-", dir=workdir))
-    os.chmod(base, 0o700)
+    from . import zygote as zygotes
+
     uid = UID_BASE + os.getpid()
+    server = zygotes.for_run(uid, limits, python)
+    where = server.jobs if server is not None else workdir  # a zygote sees only its own jobs folder
+    base = Path(tempfile.mkdtemp(prefix=f"autograder-job-{os.getpid()}-", dir=where))
+    os.chmod(base, 0o700)
     try:
-        return _run(base, uid, cells, files, limits, python)
+        return _run(base, uid, cells, files, limits, python, server)
     finally:
         _kill_uid(uid)
+        if server is not None:
+            server.release()
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> RunResult:
+def _run(base: Path, uid: int, cells, files, limits: Limits, python: str, server=None) -> RunResult:
     (base / "work").mkdir()
     (base / "out").mkdir()
     copy_inputs(files, base / "work")
@@ -671,7 +687,8 @@ def _run(base: Path, uid: int, cells, files, limits: Limits, python: str) -> Run
 
     status_path = base / "out" / STATUS_NAME
     start = time.monotonic()
-    proc = subprocess.Popen(
+    proc = server.run(base, limits) if server is not None else None  # None: it failed, and is replaced
+    proc = proc or subprocess.Popen(
         bwrap_command(base, uid, limits, python),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -761,7 +778,8 @@ def _signal_name(number: int) -> str:
 
 def _kill(proc: subprocess.Popen, uid: int) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if proc.pid > 0:  # a zygote's run (pid 0) has no process group here: its user id is killed
+            os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
         pass
     _kill_uid(uid)
