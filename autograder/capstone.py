@@ -365,21 +365,9 @@ def notebook_accuracy(nb) -> dict[str, dict]:
     AccuracySetupError naming the cell otherwise."""
     from . import notebooks as nbs
 
-    found, names = {}, {}
-    for index, cell in enumerate(nb.cells):
-        if not nbs.is_graded_test(cell):
-            continue
-        gid = nbs.grade_id(cell)
-        try:
-            calls = accuracy_calls(cell.source)
-        except AccuracySetupError as exc:
-            raise AccuracySetupError(f"cell {index + 1} ({gid}): {exc}") from None
-        for call in calls:
-            if names.setdefault(call["name"], gid) != gid:
-                raise AccuracySetupError(f"cell {index + 1} ({gid}): the check name {call['name']!r} is also "
-                                         f"used in {names[call['name']]}")
-            found[gid] = call
-    return found
+    # accuracy_calls allows one call per cell
+    return {gid: calls[0] for gid, calls in
+            nbs.test_cell_calls(nb, accuracy_calls, AccuracySetupError, "check name").items()}
 
 
 def load_split(base: Path, hidden: str) -> np.ndarray:

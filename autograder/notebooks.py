@@ -114,6 +114,29 @@ def exercises(nb) -> dict[str, dict]:
     return found
 
 
+def test_cell_calls(nb, read, error: type[Exception], what: str) -> dict[str, list[dict]]:
+    """{grade_id: read(source)} for every autograded test cell where ``read`` (the instructor's calls of
+    one helper, read from the source as literals: ``rules.rule_calls``, ``capstone.accuracy_calls``) finds
+    some. An ``error`` raised by ``read``, or a call name (``what``) used in two cells, is raised again as
+    ``error`` naming the cell."""
+    found, names = {}, {}
+    for index, cell in enumerate(nb.cells):
+        if not is_graded_test(cell):
+            continue
+        gid = grade_id(cell)
+        try:
+            calls = read(cell.source)
+        except error as exc:
+            raise error(f"cell {index + 1} ({gid}): {exc}") from None
+        for call in calls:
+            if names.setdefault(call["name"], gid) != gid:
+                raise error(f"cell {index + 1} ({gid}): the {what} {call['name']!r} is also used in "
+                            f"{names[call['name']]}; give each its own name")
+        if calls:
+            found[gid] = calls
+    return found
+
+
 def is_manual(cell) -> bool:
     """A cell graded by hand in formgrader (a written answer): graded and a solution cell."""
     meta = nbgrader_meta(cell)

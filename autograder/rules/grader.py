@@ -74,22 +74,7 @@ def notebook_rules(nb) -> dict[str, list[dict]]:
     naming the cell for a call the grader cannot read, or a rule set name used twice."""
     from .. import notebooks as nbs
 
-    found, names = {}, {}
-    for index, cell in enumerate(nb.cells):
-        if not nbs.is_graded_test(cell):
-            continue
-        gid = nbs.grade_id(cell)
-        try:
-            calls = rule_calls(cell.source)
-        except RuleError as exc:
-            raise RuleError(f"cell {index + 1} ({gid}): {exc}") from None
-        for call in calls:
-            if names.setdefault(call["name"], gid) != gid:
-                raise RuleError(f"cell {index + 1} ({gid}): the rule set name {call['name']!r} is also used "
-                                f"in {names[call['name']]}; give each check_rules its own name")
-        if calls:
-            found[gid] = calls
-    return found
+    return nbs.test_cell_calls(nb, rule_calls, RuleError, "rule set name")
 
 
 def answer_sources(nb) -> dict[str, str]:

@@ -553,3 +553,20 @@ def test_a_later_input_replaces_an_earlier_file_or_folder_of_the_same_path(tmp_p
     copy_inputs([release, submission, grader / f"{SPLIT}_images.npy"], dest)
     assert (dest / f"{SPLIT}_images.npy").read_bytes() == b"grader's"
     assert (dest / "data").read_text() == "a file where the release has a folder"
+
+
+def test_a_name_used_by_two_test_cells_is_an_instructor_error_naming_the_cell():
+    from autograder import rules
+    from autograder.capstone import notebook_accuracy
+
+    accuracy = ('check_accuracy("same", predict, val_x, val_y, hidden="glyph_test", '
+                'bands=[(0.9, 1.0)])')
+    nb = mf.notebook([mf.test("test-a", 1, accuracy), mf.test("test-b", 1, accuracy)])
+    with pytest.raises(AccuracySetupError, match=r"cell 2 \(test-b\): the check name 'same' is also used in "
+                                                 r"test-a"):
+        notebook_accuracy(nb)
+    assert list(notebook_accuracy(mf.notebook([mf.test("test-a", 1, accuracy)]))) == ["test-a"]
+    rule = 'check_rules("same_rules", f, forbid=["numpy"])'
+    nb = mf.notebook([mf.test("test-a", 1, rule), mf.test("test-b", 1, rule)])
+    with pytest.raises(rules.RuleError, match=r"cell 2 \(test-b\): the rule set name 'same_rules' is also"):
+        rules.notebook_rules(nb)
