@@ -71,9 +71,10 @@ def cli(root: Path, *args: str, timeout: float = 600) -> str:
     return proc.stdout
 
 
-def free_port() -> int:
-    """A free port on 127.0.0.1: from COURSE_TEST_PORTS=lo-hi when set (shared machines), else any."""
-    low, _, high = os.environ.get("COURSE_TEST_PORTS", "").partition("-")
+def free_port(variable: str = "COURSE_TEST_PORTS") -> int:
+    """A free port on 127.0.0.1: from the range lo-hi in the environment ``variable`` when set (shared
+    machines), else any."""
+    low, _, high = os.environ.get(variable, "").partition("-")
     candidates = range(int(low), int(high) + 1) if low and high else [0]
     for port in candidates:
         with socket.socket() as s:
@@ -82,7 +83,7 @@ def free_port() -> int:
             except OSError:
                 continue
             return s.getsockname()[1]
-    raise RuntimeError(f"no free port in {os.environ.get('COURSE_TEST_PORTS')}")
+    raise RuntimeError(f"no free port in {variable}={os.environ.get(variable)}")
 
 
 @contextmanager
